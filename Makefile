@@ -1,0 +1,28 @@
+# ECS Console: `make run` starts the whole app on the local cloud, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test bench venv clean-cloud
+
+$(VENV)/.installed: requirements.txt requirements-test.txt
+	scripts/ensure-system-packages venv
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	scripts/run
+
+clean-cloud:
+	rm -rf var/localcloud
+
+test: venv
+	scripts/ensure-system-packages test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	scripts/ensure-system-packages test
+	$(PY) -m pytest benchmarks -p no:cacheprovider -s

@@ -1,0 +1,114 @@
+"""The one place the console meets AWS: every boto3 client, and the one error AWS failures become.
+
+The endpoint follows boto3's own configuration (AWS_ENDPOINT_URL, profiles, credentials chain),
+so the same code talks to AWS or to the local cloud.
+"""
+
+import functools
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError as BotoConnectionError,
+    NoCredentialsError,
+)
+from django.conf import settings
+
+# Codes AWS uses for "try again later"; botocore's standard mode has already retried these by
+# the time the console sees them, so they mean the service is unwell for longer than a moment.
+RETRYABLE_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "InternalFailure",
+    "InternalError",
+    "ServerException",
+    "RequestTimeout",
+}
+
+
+class AwsError(Exception):
+    """An AWS call that failed, carrying AWS's own reason in words a person can read."""
+
+    def __init__(self, message, code="", retryable=False):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.retryable = retryable
+
+    def __str__(self):
+        return self.message
+
+
+class AwsUnavailable(AwsError):
+    """AWS (or the endpoint in use) could not answer now; the same call may work later."""
+
+    def __init__(self, message, code=""):
+        super().__init__(message, code=code, retryable=True)
+
+
+@functools.lru_cache(maxsize=64)
+def client(service, region):
+    """A boto3 client for one service and region (clients are thread-safe; sessions are not)."""
+    config = Config(
+        region_name=region,
+        retries={"mode": "standard", "max_attempts": settings.AWS_MAX_ATTEMPTS},
+        connect_timeout=settings.AWS_CONNECT_TIMEOUT,
+        read_timeout=settings.AWS_READ_TIMEOUT,
+    )
+    return boto3.session.Session().client(service, config=config)
+
+
+def error_code(error):
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def as_aws_error(error):
+    """Turn any botocore failure into an AwsError whose message is AWS's reason."""
+    if isinstance(error, ClientError):
+        code = error_code(error)
+        message = error.response.get("Error", {}).get("Message") or str(error)
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in RETRYABLE_CODES or status >= 500:
+            return AwsUnavailable(message, code=code)
+        return AwsError(message, code=code)
+    if isinstance(error, BotoConnectionError):
+        return AwsUnavailable(f"Could not reach AWS: {error}")
+    if isinstance(error, NoCredentialsError):
+        return AwsError(
+            "No AWS credentials were found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+            "or a profile, for the account the console should use."
+        )
+    return AwsError(str(error))
+
+
+def translate_errors(function):
+    """Let a function that calls AWS raise AwsError, and only AwsError, when AWS says no."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (ClientError, BotoCoreError) as error:
+            raise as_aws_error(error) from error
+
+    return wrapper
+
+
+def paginate(aws_client, operation, result_key, **kwargs):
+    """Every item of a paged AWS listing, through boto3's own paginator."""
+    for page in aws_client.get_paginator(operation).paginate(**kwargs):
+        yield from page.get(result_key, [])
+
+
+def chunks(items, size):
+    """Items in lists of at most size: many AWS Describe calls take at most 10 or 100 ids."""
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,212 @@
+"""What people ask of their clusters (create, scale, delete) and the progress of each resource, as rows."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Template(models.TextChoices):
+    NETWORKING_ONLY = "fargate", "Networking only"
+    EC2_LINUX = "ec2-linux", "EC2 Linux + Networking"
+    EC2_WINDOWS = "ec2-windows", "EC2 Windows + Networking"
+
+
+def stack_name_for(cluster_name):
+    return f"EC2ContainerService-{cluster_name}"
+
+
+class OperationQuerySet(models.QuerySet):
+    def launches(self):
+        return self.filter(action=Operation.Action.CREATE)
+
+    def for_cluster(self, region, cluster_name):
+        return self.filter(region=region, cluster_name=cluster_name)
+
+    @transaction.atomic
+    def start(self, action, cluster_name, region, user, template="", config=None):
+        """Record an operation with one pending row for each resource it will touch."""
+        operation = self.create(
+            action=action,
+            template=template,
+            cluster_name=cluster_name,
+            region=region,
+            config=config or {},
+            created_by=user,
+        )
+        for position, kind in enumerate(operation.planned_step_kinds()):
+            operation.steps.create(kind=kind, position=position)
+        return operation
+
+
+class Operation(models.Model):
+    """One thing a person asked of a cluster (create, scale, delete), kept with who asked.
+
+    A create keeps the whole configuration as the form cleaned it, so nothing typed is lost
+    whatever happens to the worker, Redis or AWS afterwards.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Create cluster"
+        SCALE = "scale", "Scale ECS instances"
+        DELETE = "delete", "Delete cluster"
+
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.CREATE)
+    template = models.CharField(max_length=20, choices=Template.choices, blank=True)
+    cluster_name = models.CharField(max_length=255)
+    region = models.CharField(max_length=32)
+    config = models.JSONField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OperationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.cluster_name} ({self.region})"
+
+    def get_absolute_url(self):
+        return reverse("clusters:operation", args=[self.pk])
+
+    def planned_step_kinds(self):
+        Kind = Step.Kind
+        if self.action == self.Action.SCALE:
+            return [Kind.SCALE]
+        if self.action == self.Action.DELETE:
+            return [Kind.DELETE_STACK, Kind.DELETE_CLUSTER]
+        if self.template == Template.NETWORKING_ONLY:
+            return [Kind.CLUSTER, Kind.STACK] if self.config.get("create_vpc") else [Kind.CLUSTER]
+        if self.config.get("empty_cluster"):
+            return [Kind.CLUSTER]
+        return [Kind.CLUSTER, Kind.INSTANCE_ROLE, Kind.STACK]
+
+    @property
+    def stack_name(self):
+        return stack_name_for(self.cluster_name)
+
+    @property
+    def ordered_steps(self):
+        return sorted(self.steps.all(), key=lambda step: step.position)
+
+    @property
+    def has_ended(self):
+        return all(step.has_ended for step in self.steps.all())
+
+    @property
+    def has_succeeded(self):
+        return all(step.state == Step.State.SUCCEEDED for step in self.steps.all())
+
+    def step(self, kind):
+        return next(step for step in self.steps.all() if step.kind == kind)
+
+    def step_after(self, step):
+        later = [s for s in self.ordered_steps if s.position > step.position]
+        return later[0] if later else None
+
+
+class StepQuerySet(models.QuerySet):
+    def unfinished(self):
+        return self.filter(state__in=[Step.State.PENDING, Step.State.IN_PROGRESS])
+
+    def unclaimed(self, now=None):
+        now = now or timezone.now()
+        return self.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+
+    def ready_to_run(self):
+        """Unfinished, unclaimed steps whose earlier steps have all succeeded."""
+        blocked = Step.objects.filter(
+            operation=models.OuterRef("operation"), position__lt=models.OuterRef("position")
+        ).exclude(state=Step.State.SUCCEEDED)
+        return self.unfinished().unclaimed().exclude(models.Exists(blocked))
+
+
+class Step(models.Model):
+    """One resource an operation touches, as the Launch status page shows it."""
+
+    class Kind(models.TextChoices):
+        CLUSTER = "cluster", "ECS cluster"
+        INSTANCE_ROLE = "instance-role", "ECS Instance IAM Policy"
+        STACK = "stack", "CloudFormation Stack"
+        SCALE = "scale", "Auto Scaling group"
+        DELETE_STACK = "delete-stack", "CloudFormation Stack"
+        DELETE_CLUSTER = "delete-cluster", "ECS cluster"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        IN_PROGRESS = "in-progress", "In progress"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    # How long a worker may hold a step before another may take it over: longer than the
+    # task's hard time limit, so a live worker never loses its claim.
+    CLAIM_SECONDS = 300
+
+    operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    position = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    message = models.TextField(blank=True)
+    outputs = models.JSONField(default=dict, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StepQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["operation", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operation", "kind"], name="one_step_of_a_kind_per_operation"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.get_state_display()}"
+
+    @property
+    def has_ended(self):
+        return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+    def claim(self):
+        """Take the step for this worker; False when another holds it or it has ended."""
+        now = timezone.now()
+        claimed = (
+            Step.objects.filter(pk=self.pk)
+            .unfinished()
+            .unclaimed(now)
+            .update(
+                state=self.State.IN_PROGRESS,
+                claimed_until=now + timedelta(seconds=self.CLAIM_SECONDS),
+                started_at=Coalesce("started_at", now),
+                updated_at=now,
+            )
+        )
+        if claimed == 1:
+            self.refresh_from_db()
+        return claimed == 1
+
+    def mark_in_progress(self, message, **outputs):
+        self._finish_turn(self.State.IN_PROGRESS, message, outputs, ended=False)
+
+    def mark_succeeded(self, message, **outputs):
+        self._finish_turn(self.State.SUCCEEDED, message, outputs, ended=True)
+
+    def mark_failed(self, reason, **outputs):
+        self._finish_turn(self.State.FAILED, reason, outputs, ended=True)
+
+    def _finish_turn(self, state, message, outputs, ended):
+        self.state = state
+        self.message = message
+        self.outputs = {**self.outputs, **outputs}
+        self.claimed_until = None
+        if ended:
+            self.finished_at = timezone.now()
+        self.save()
