@@ -20,6 +20,25 @@ def stack_name_for(cluster_name):
     return f"EC2ContainerService-{cluster_name}"
 
 
+# The Launch status page's Cluster Resources, in the console's order: the stack's logical id
+# behind each row that the stack makes.
+STACK_RESOURCE_ROWS = [
+    ("VPC", "Vpc"),
+    ("Subnet 1", "PubSubnetAz1"),
+    ("Subnet 1 route table association", "PubSubnet1RouteTableAssociation"),
+    ("Subnet 2", "PubSubnetAz2"),
+    ("Subnet 2 route table association", "PubSubnet2RouteTableAssociation"),
+    ("VPC Availability Zones", None),
+    ("Security group", "EcsSecurityGroup"),
+    ("Internet gateway", "InternetGateway"),
+    ("Route table", "RouteViaIgw"),
+    ("Amazon EC2 route", "PublicRouteViaIgw"),
+    ("Virtual private gateway attachment", "AttachGateway"),
+    ("Launch template", "EcsInstanceLaunchTemplate"),
+    ("Auto Scaling group", "EcsInstanceAsg"),
+]
+
+
 class OperationQuerySet(models.QuerySet):
     def launches(self):
         return self.filter(action=Operation.Action.CREATE)
@@ -101,6 +120,30 @@ class Operation(models.Model):
     @property
     def has_succeeded(self):
         return all(step.state == Step.State.SUCCEEDED for step in self.steps.all())
+
+    def cluster_resources(self):
+        """(label, value) rows of what the launch made, once the stack has said what it made."""
+        config = self.config
+        stack = next((s for s in self.steps.all() if s.kind == Step.Kind.STACK), None)
+        if stack is None or stack.state != Step.State.SUCCEEDED:
+            return []
+        rows = []
+        if config.get("instance_type"):
+            rows += [
+                ("Instance type", config["instance_type"]),
+                ("Desired number of instances", config["instance_count"]),
+                ("Key pair", config.get("key_name") or "None"),
+                ("ECS AMI ID", config["ami_display"]),
+            ]
+        made = stack.outputs.get("resources", {})
+        for label, logical_id in STACK_RESOURCE_ROWS:
+            if logical_id is None:
+                zones = stack.outputs.get("availability_zones")
+                if zones:
+                    rows.append((label, ", ".join(zones)))
+            elif logical_id in made:
+                rows.append((label, made[logical_id]))
+        return rows
 
     def step(self, kind):
         return next(step for step in self.steps.all() if step.kind == kind)
@@ -194,19 +237,29 @@ class Step(models.Model):
         return claimed == 1
 
     def mark_in_progress(self, message, **outputs):
-        self._finish_turn(self.State.IN_PROGRESS, message, outputs, ended=False)
+        """Say what the step is doing now; the worker keeps its claim."""
+        self._record(self.State.IN_PROGRESS, message, outputs)
+
+    def release(self):
+        """Hand the unfinished step back, for a later run of the task to take up."""
+        self.claimed_until = None
+        self.save(update_fields=["claimed_until", "updated_at"])
+
+    def mark_waiting(self, message):
+        self._record(self.State.IN_PROGRESS, message, {}, release=True)
 
     def mark_succeeded(self, message, **outputs):
-        self._finish_turn(self.State.SUCCEEDED, message, outputs, ended=True)
+        self._record(self.State.SUCCEEDED, message, outputs, release=True, ended=True)
 
     def mark_failed(self, reason, **outputs):
-        self._finish_turn(self.State.FAILED, reason, outputs, ended=True)
+        self._record(self.State.FAILED, reason, outputs, release=True, ended=True)
 
-    def _finish_turn(self, state, message, outputs, ended):
+    def _record(self, state, message, outputs, release=False, ended=False):
         self.state = state
         self.message = message
         self.outputs = {**self.outputs, **outputs}
-        self.claimed_until = None
+        if release:
+            self.claimed_until = None
         if ended:
             self.finished_at = timezone.now()
         self.save()

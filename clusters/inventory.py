@@ -1,0 +1,284 @@
+"""What the console reads from AWS: the wizard's drop-downs and the clusters of a region."""
+
+import json
+import re
+from dataclasses import dataclass
+
+from .aws import AwsError, chunks, client, paginate, translate_errors
+
+INSTANCE_ROLE_NAME = "ecsInstanceRole"
+
+# The ECS-optimized Amazon Linux AMIs the console offers, by the SSM parameter AWS publishes.
+LINUX_AMIS = {
+    "amazon-linux-2": (
+        "Amazon Linux 2 AMI",
+        "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended",
+    ),
+    "amazon-linux-2-arm64": (
+        "Amazon Linux 2 (arm64) AMI",
+        "/aws/service/ecs/optimized-ami/amazon-linux-2/arm64/recommended",
+    ),
+    "amazon-linux-2-gpu": (
+        "Amazon Linux 2 (GPU) AMI",
+        "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended",
+    ),
+    "amazon-linux": (
+        "Amazon Linux AMI",
+        "/aws/service/ecs/optimized-ami/amazon-linux/recommended",
+    ),
+}
+
+SIZE_ORDER = ["nano", "micro", "small", "medium", "large", "xlarge", "metal"]
+
+
+@dataclass(frozen=True)
+class Ami:
+    family: str
+    label: str
+    image_id: str
+    image_name: str
+    agent_version: str
+    runtime_version: str
+
+    @property
+    def display(self):
+        return f"{self.label} [{self.image_id}]"
+
+
+@dataclass(frozen=True)
+class Vpc:
+    vpc_id: str
+    cidr: str
+    is_default: bool
+    name: str
+
+    @property
+    def display(self):
+        label = f"{self.vpc_id} ({self.cidr})"
+        if self.name:
+            label += f" | {self.name}"
+        return label + (" (default)" if self.is_default else "")
+
+
+@dataclass(frozen=True)
+class Subnet:
+    subnet_id: str
+    cidr: str
+    availability_zone: str
+
+    @property
+    def display(self):
+        return f"{self.subnet_id} ({self.cidr}) - {self.availability_zone}"
+
+
+def instance_type_sort_key(name):
+    """t2.micro before t2.small before t2.2xlarge: the order people expect, not the alphabet's."""
+    family, _, size = name.partition(".")
+    match = re.fullmatch(r"(\d*)xlarge", size)
+    if match:
+        rank = (SIZE_ORDER.index("xlarge"), int(match.group(1) or 1))
+    elif size in SIZE_ORDER:
+        rank = (SIZE_ORDER.index(size), 0)
+    else:
+        rank = (len(SIZE_ORDER), 0)
+    return (family, rank, size)
+
+
+@translate_errors
+def instance_types(region):
+    ec2 = client("ec2", region)
+    offerings = paginate(
+        ec2, "describe_instance_type_offerings", "InstanceTypeOfferings", LocationType="region"
+    )
+    return sorted({offer["InstanceType"] for offer in offerings}, key=instance_type_sort_key)
+
+
+@translate_errors
+def instance_type_details(region, instance_type):
+    response = client("ec2", region).describe_instance_types(InstanceTypes=[instance_type])
+    return response["InstanceTypes"][0]
+
+
+@translate_errors
+def ecs_optimized_amis(region):
+    """The ECS-optimized Linux AMIs of the region, read from their SSM parameters in one call."""
+    names = {parameter: family for family, (_, parameter) in LINUX_AMIS.items()}
+    response = client("ssm", region).get_parameters(Names=list(names))
+    amis = []
+    for parameter in response["Parameters"]:
+        family = names[parameter["Name"]]
+        try:
+            value = json.loads(parameter["Value"])
+        except json.JSONDecodeError as error:
+            raise AwsError(f"SSM parameter {parameter['Name']} is not JSON: {error}") from error
+        amis.append(
+            Ami(
+                family=family,
+                label=LINUX_AMIS[family][0],
+                image_id=value["image_id"],
+                image_name=value.get("image_name", ""),
+                agent_version=value.get("ecs_agent_version", ""),
+                runtime_version=value.get("ecs_runtime_version", ""),
+            )
+        )
+    return sorted(amis, key=lambda ami: list(LINUX_AMIS).index(ami.family))
+
+
+@translate_errors
+def key_pairs(region):
+    response = client("ec2", region).describe_key_pairs()
+    return sorted(pair["KeyName"] for pair in response["KeyPairs"])
+
+
+def _name_tag(resource):
+    return next((t["Value"] for t in resource.get("Tags", []) if t["Key"] == "Name"), "")
+
+
+@translate_errors
+def vpcs(region):
+    found = paginate(client("ec2", region), "describe_vpcs", "Vpcs")
+    return sorted(
+        (Vpc(v["VpcId"], v["CidrBlock"], v.get("IsDefault", False), _name_tag(v)) for v in found),
+        key=lambda vpc: (not vpc.is_default, vpc.vpc_id),
+    )
+
+
+@translate_errors
+def subnets(region, vpc_id):
+    found = paginate(
+        client("ec2", region),
+        "describe_subnets",
+        "Subnets",
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}],
+    )
+    return sorted(
+        (Subnet(s["SubnetId"], s["CidrBlock"], s["AvailabilityZone"]) for s in found),
+        key=lambda subnet: (subnet.availability_zone, subnet.subnet_id),
+    )
+
+
+@translate_errors
+def security_groups(region, vpc_id):
+    found = paginate(
+        client("ec2", region),
+        "describe_security_groups",
+        "SecurityGroups",
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}],
+    )
+    return sorted((g["GroupId"], g["GroupName"]) for g in found)
+
+
+@translate_errors
+def availability_zones(region):
+    response = client("ec2", region).describe_availability_zones(
+        Filters=[{"Name": "state", "Values": ["available"]}]
+    )
+    return sorted(zone["ZoneName"] for zone in response["AvailabilityZones"])
+
+
+def _trusts_ec2(role):
+    statements = role.get("AssumeRolePolicyDocument", {}).get("Statement", [])
+    for statement in statements:
+        services = statement.get("Principal", {}).get("Service", [])
+        if "ec2.amazonaws.com" in ([services] if isinstance(services, str) else services):
+            return True
+    return False
+
+
+@translate_errors
+def instance_roles(region):
+    """Roles that EC2 instances can take on: the ones the console offers for container instances."""
+    roles = paginate(client("iam", region), "list_roles", "Roles")
+    return sorted(role["RoleName"] for role in roles if _trusts_ec2(role))
+
+
+@translate_errors
+def active_cluster(region, cluster_name):
+    """The ACTIVE cluster of that name in the region, or None."""
+    response = client("ecs", region).describe_clusters(clusters=[cluster_name])
+    return next((c for c in response["clusters"] if c["status"] == "ACTIVE"), None)
+
+
+@translate_errors
+def clusters(region):
+    """Every cluster of the region with its figures: ListClusters, then DescribeClusters by 100."""
+    ecs = client("ecs", region)
+    arns = list(paginate(ecs, "list_clusters", "clusterArns"))
+    described = []
+    for batch in chunks(arns, 100):
+        response = ecs.describe_clusters(clusters=batch, include=["STATISTICS", "TAGS"])
+        described.extend(response["clusters"])
+    return sorted(described, key=lambda cluster: cluster["clusterName"].lower())
+
+
+@translate_errors
+def cluster(region, name):
+    """One cluster with its figures, settings and tags, or None when ECS has no such cluster."""
+    response = client("ecs", region).describe_clusters(
+        clusters=[name], include=["STATISTICS", "SETTINGS", "TAGS"]
+    )
+    return next(iter(response["clusters"]), None)
+
+
+def statistics(cluster):
+    """DescribeClusters' statistics list as a dict of numbers."""
+    return {item["name"]: int(item["value"]) for item in cluster.get("statistics", [])}
+
+
+def _resource(resources, name):
+    return next((r for r in resources if r["name"] == name), {})
+
+
+@translate_errors
+def container_instances(region, cluster_name):
+    """The cluster's container instances with the columns of the ECS Instances tab, in the
+    fewest calls the API allows: pages of 100 ids, describes of 100, one EC2 describe a batch."""
+    ecs, ec2 = client("ecs", region), client("ec2", region)
+    arns = list(
+        paginate(
+            ecs,
+            "list_container_instances",
+            "containerInstanceArns",
+            cluster=cluster_name,
+            PaginationConfig={"PageSize": 100},
+        )
+    )
+    described = []
+    for batch in chunks(arns, 100):
+        response = ecs.describe_container_instances(cluster=cluster_name, containerInstances=batch)
+        described.extend(response["containerInstances"])
+    ec2_ids = [item["ec2InstanceId"] for item in described if item.get("ec2InstanceId")]
+    ec2_instances = {}
+    for batch in chunks(ec2_ids, 1000):
+        for reservation in paginate(ec2, "describe_instances", "Reservations", InstanceIds=batch):
+            for instance in reservation["Instances"]:
+                ec2_instances[instance["InstanceId"]] = instance
+    rows = []
+    for item in described:
+        instance = ec2_instances.get(item.get("ec2InstanceId"), {})
+        registered, remaining = item.get("registeredResources", []), item.get("remainingResources", [])
+        version = item.get("versionInfo", {})
+        rows.append(
+            {
+                "arn": item["containerInstanceArn"],
+                "id": item["containerInstanceArn"].rsplit("/", 1)[-1],
+                "ec2_instance_id": item.get("ec2InstanceId", ""),
+                "availability_zone": instance.get("Placement", {}).get("AvailabilityZone", ""),
+                "public_ip": instance.get("PublicIpAddress", ""),
+                "public_dns": instance.get("PublicDnsName", ""),
+                "instance_type": instance.get("InstanceType", ""),
+                "agent_connected": item.get("agentConnected", False),
+                "status": item.get("status", ""),
+                "running_tasks": item.get("runningTasksCount", 0),
+                "pending_tasks": item.get("pendingTasksCount", 0),
+                "cpu_registered": _resource(registered, "CPU").get("integerValue"),
+                "cpu_available": _resource(remaining, "CPU").get("integerValue"),
+                "memory_registered": _resource(registered, "MEMORY").get("integerValue"),
+                "memory_available": _resource(remaining, "MEMORY").get("integerValue"),
+                "agent_version": version.get("agentVersion", ""),
+                "docker_version": version.get("dockerVersion", ""),
+                "attributes": item.get("attributes", []),
+                "registered_at": item.get("registeredAt"),
+            }
+        )
+    return sorted(rows, key=lambda row: (row["registered_at"] is None, row["registered_at"], row["id"]))

@@ -1,0 +1,277 @@
+"""The boto3 steps that create, scale and delete a cluster: one function per step.
+
+Each step writes its row before it calls AWS and after, so the status page never needs AWS.
+Each is safe to run twice: it looks before it creates. A step returns the seconds after which it
+wants another look (a stack still being built), or None when its row has ended.
+"""
+
+import json
+
+from django.conf import settings
+
+from . import stack_template
+from .aws import client, error_code, translate_errors
+from .models import Step, Template
+
+EC2_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+FARGATE_CAPACITY_PROVIDERS = ["FARGATE", "FARGATE_SPOT"]
+# How many times DeleteCluster is tried again while the agents of a just-deleted stack's
+# instances are still leaving the cluster.
+DELETE_CLUSTER_ATTEMPTS = 24
+
+
+def run(step):
+    return STEPS[step.kind](step)
+
+
+def _aws_tags(config):
+    return [{"key": tag["key"], "value": tag["value"]} for tag in config.get("tags", [])]
+
+
+def _calling(function, tolerated_code, **kwargs):
+    """Call AWS, treating one error code (usually "already exists") as success."""
+    try:
+        return function(**kwargs)
+    except Exception as error:
+        if getattr(error, "response", None) and error_code(error) == tolerated_code:
+            return None
+        raise
+
+
+@translate_errors
+def create_cluster(step):
+    operation = step.operation
+    config, name = operation.config, operation.cluster_name
+    step.mark_in_progress(f"Creating cluster {name}")
+    ecs = client("ecs", operation.region)
+    # AWS's CreateCluster returns an existing cluster unchanged; looking first keeps a second run
+    # from depending on that, and keeps the cluster a person already has out of harm's way.
+    found = ecs.describe_clusters(clusters=[name])["clusters"]
+    cluster = next((c for c in found if c["status"] == "ACTIVE"), None)
+    if cluster is None:
+        arguments = {"clusterName": name}
+        if config.get("tags"):
+            arguments["tags"] = _aws_tags(config)
+        if config.get("container_insights"):
+            arguments["settings"] = [{"name": "containerInsights", "value": "enabled"}]
+        if operation.template == Template.NETWORKING_ONLY:
+            arguments["capacityProviders"] = FARGATE_CAPACITY_PROVIDERS
+        cluster = ecs.create_cluster(**arguments)["cluster"]
+    step.mark_succeeded(f"ECS cluster {name} successfully created", cluster_arn=cluster["clusterArn"])
+
+
+@translate_errors
+def attach_instance_role_policy(step):
+    operation = step.operation
+    role_name = operation.config["instance_role"]
+    step.mark_in_progress("Attaching IAM policy")
+    iam = client("iam", operation.region)
+    _calling(
+        iam.create_role,
+        "EntityAlreadyExists",
+        RoleName=role_name,
+        AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY),
+        Description="Allows EC2 instances in an ECS cluster to access ECS.",
+    )
+    iam.attach_role_policy(RoleName=role_name, PolicyArn=stack_template.ECS_INSTANCE_ROLE_POLICY)
+    _calling(iam.create_instance_profile, "EntityAlreadyExists", InstanceProfileName=role_name)
+    profile = iam.get_instance_profile(InstanceProfileName=role_name)["InstanceProfile"]
+    if role_name not in {role["RoleName"] for role in profile["Roles"]}:
+        iam.add_role_to_instance_profile(InstanceProfileName=role_name, RoleName=role_name)
+    role = iam.get_role(RoleName=role_name)["Role"]
+    step.mark_succeeded(
+        f"IAM Policy for the role {role_name} successfully attached",
+        role_arn=role["Arn"],
+        instance_profile_arn=profile["Arn"],
+        policy_arn=stack_template.ECS_INSTANCE_ROLE_POLICY,
+    )
+
+
+def _describe_stack(cloudformation, stack):
+    try:
+        return cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+    except Exception as error:
+        if getattr(error, "response", None) and error_code(error) == "ValidationError":
+            return None  # AWS's way of saying "Stack with id … does not exist"
+        raise
+
+
+def _first_failure_reason(cloudformation, stack_id):
+    """The reason of the earliest failed resource: the one that caused the rest to roll back."""
+    events = cloudformation.describe_stack_events(StackName=stack_id)["StackEvents"]
+    for event in reversed(events):  # AWS lists the newest first
+        if event["ResourceStatus"].endswith("FAILED") and event.get("ResourceStatusReason"):
+            return f"{event['LogicalResourceId']}: {event['ResourceStatusReason']}"
+    return None
+
+
+def _stack_failed(step, cloudformation, stack):
+    reason = _first_failure_reason(cloudformation, stack["StackId"])
+    step.mark_failed(reason or stack.get("StackStatusReason") or stack["StackStatus"])
+
+
+@translate_errors
+def create_stack(step):
+    operation = step.operation
+    config, name = operation.config, operation.stack_name
+    cloudformation = client("cloudformation", operation.region)
+    stack = _describe_stack(cloudformation, step.outputs.get("stack_id", name))
+    if stack is None or stack["StackStatus"] == "DELETE_COMPLETE":
+        step.mark_in_progress(f"Creating CloudFormation stack {name}")
+        arguments = {
+            "StackName": name,
+            "TemplateBody": stack_template.template_body(config),
+            "Parameters": stack_template.stack_parameters(config),
+            "OnFailure": "ROLLBACK",
+            "ClientRequestToken": f"ecs-console-{operation.pk}",
+        }
+        if config.get("tags"):
+            arguments["Tags"] = [{"Key": t["key"], "Value": t["value"]} for t in config["tags"]]
+        stack_id = cloudformation.create_stack(**arguments)["StackId"]
+        step.mark_in_progress(f"Creating CloudFormation stack {name}", stack_id=stack_id)
+        stack = _describe_stack(cloudformation, stack_id)
+    status = stack["StackStatus"]
+    if status == "CREATE_IN_PROGRESS":
+        if not step.outputs.get("stack_id"):
+            step.mark_in_progress(f"Creating CloudFormation stack {name}", stack_id=stack["StackId"])
+        return settings.STACK_POLL_SECONDS
+    if status != "CREATE_COMPLETE":
+        _stack_failed(step, cloudformation, stack)
+        return None
+    step.mark_succeeded(
+        f"CloudFormation stack {name} and its resources successfully created",
+        stack_id=stack["StackId"],
+        **_stack_outputs(operation.region, cloudformation, stack["StackId"]),
+    )
+    return None
+
+
+def _stack_outputs(region, cloudformation, stack_id):
+    """What the stack made, by logical id, and the Availability Zones its subnets are in."""
+    described = cloudformation.describe_stack_resources(StackName=stack_id)["StackResources"]
+    resources = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in described}
+    subnet_ids = [resources[key] for key in ("PubSubnetAz1", "PubSubnetAz2") if key in resources]
+    zones = []
+    if subnet_ids:
+        found = client("ec2", region).describe_subnets(SubnetIds=subnet_ids)["Subnets"]
+        zones = sorted({subnet["AvailabilityZone"] for subnet in found})
+    return {"resources": resources, "availability_zones": zones}
+
+
+@translate_errors
+def scale_stack(step):
+    operation = step.operation
+    desired = operation.config["instance_count"]
+    name = operation.stack_name
+    cloudformation = client("cloudformation", operation.region)
+    stack = _describe_stack(cloudformation, step.outputs.get("stack_id", name))
+    if stack is None:
+        step.mark_failed(f"Stack {name} does not exist")
+        return None
+    if not step.outputs.get("update_requested"):
+        step.mark_in_progress(
+            f"Updating CloudFormation stack {name} to {desired} instances",
+            stack_id=stack["StackId"],
+        )
+        parameters = [
+            {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
+            for p in stack.get("Parameters", [])
+            if p["ParameterKey"] != "AsgMaxSize"
+        ]
+        parameters.append({"ParameterKey": "AsgMaxSize", "ParameterValue": str(desired)})
+        try:
+            cloudformation.update_stack(
+                StackName=stack["StackId"],
+                UsePreviousTemplate=True,
+                Parameters=parameters,
+                ClientRequestToken=f"ecs-console-{operation.pk}",
+            )
+        except Exception as error:
+            no_change = "No updates are to be performed" in str(error)
+            if not no_change:
+                raise
+        step.mark_in_progress(
+            f"Updating CloudFormation stack {name} to {desired} instances", update_requested=True
+        )
+        stack = _describe_stack(cloudformation, stack["StackId"])
+    status = stack["StackStatus"]
+    if status.endswith("_IN_PROGRESS"):
+        return settings.STACK_POLL_SECONDS
+    if status not in ("UPDATE_COMPLETE", "CREATE_COMPLETE"):
+        _stack_failed(step, cloudformation, stack)
+        return None
+    step.mark_succeeded(f"Desired number of instances set to {desired}", desired_capacity=desired)
+    return None
+
+
+@translate_errors
+def delete_stack(step):
+    operation = step.operation
+    name = operation.stack_name
+    cloudformation = client("cloudformation", operation.region)
+    stack = _describe_stack(cloudformation, step.outputs.get("stack_id", name))
+    if stack is None and not step.outputs.get("delete_requested"):
+        step.mark_succeeded(f"No CloudFormation stack {name} to delete")
+        return None
+    status = stack["StackStatus"] if stack else "DELETE_COMPLETE"
+    if status == "DELETE_COMPLETE":
+        step.mark_succeeded(f"CloudFormation stack {name} and its resources deleted")
+        return None
+    if status == "DELETE_IN_PROGRESS" or (
+        status.endswith("_IN_PROGRESS") and step.outputs.get("delete_requested")
+    ):
+        return settings.STACK_POLL_SECONDS
+    if status == "DELETE_FAILED" and step.outputs.get("delete_requested"):
+        _stack_failed(step, cloudformation, stack)
+        return None
+    step.mark_in_progress(f"Deleting CloudFormation stack {name}", stack_id=stack["StackId"])
+    cloudformation.delete_stack(StackName=stack["StackId"])
+    step.mark_in_progress(f"Deleting CloudFormation stack {name}", delete_requested=True)
+    return settings.STACK_POLL_SECONDS
+
+
+@translate_errors
+def delete_cluster(step):
+    operation = step.operation
+    name = operation.cluster_name
+    step.mark_in_progress(f"Deleting cluster {name}")
+    ecs = client("ecs", operation.region)
+    try:
+        ecs.delete_cluster(cluster=name)
+    except Exception as error:
+        code = getattr(error, "response", None) and error_code(error)
+        if code == "ClusterNotFoundException":
+            step.mark_succeeded(f"ECS cluster {name} deleted")
+            return None
+        attempts = step.outputs.get("attempts", 0) + 1
+        if code == "ClusterContainsContainerInstancesException" and (
+            attempts < DELETE_CLUSTER_ATTEMPTS and operation.step(Step.Kind.DELETE_STACK).outputs
+        ):
+            # The stack's instances are terminating; their agents leave the cluster shortly.
+            step.mark_in_progress(
+                f"Deleting cluster {name}: waiting for its container instances to leave",
+                attempts=attempts,
+            )
+            return settings.STACK_POLL_SECONDS
+        raise
+    step.mark_succeeded(f"ECS cluster {name} deleted")
+    return None
+
+
+STEPS = {
+    Step.Kind.CLUSTER: create_cluster,
+    Step.Kind.INSTANCE_ROLE: attach_instance_role_policy,
+    Step.Kind.STACK: create_stack,
+    Step.Kind.SCALE: scale_stack,
+    Step.Kind.DELETE_STACK: delete_stack,
+    Step.Kind.DELETE_CLUSTER: delete_cluster,
+}

@@ -1,0 +1,170 @@
+"""The console's pages: one function per URL, each page serving its own htmx fragments."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from . import inventory
+from .aws import AwsError
+from .forms import Ec2LinuxClusterForm, TagFormSet, TemplateChoiceForm, WizardOptions
+from .middleware import ecs_regions
+from .models import Operation, Template
+from .tasks import start_operation
+
+CONFIGURE_FORMS = {Template.EC2_LINUX: Ec2LinuxClusterForm}
+# Sections of Configure cluster that htmx may ask for again when a choice in them changes.
+CONFIGURE_SECTIONS = {"instance", "networking", "inbound-rules", "tags"}
+TEMPLATE_CARDS = [
+    {
+        "template": Template.NETWORKING_ONLY,
+        "subtitle": "Powered by AWS Fargate",
+        "resources": ["Cluster", "VPC (optional)", "Subnets (optional)"],
+        "body": "Create an empty cluster for Fargate or external workloads, with an optional new "
+        "VPC. The cluster uses the FARGATE and FARGATE_SPOT capacity providers.",
+    },
+    {
+        "template": Template.EC2_LINUX,
+        "subtitle": "",
+        "resources": ["Cluster", "VPC", "Subnets", "Auto Scaling group with Linux AMI"],
+        "body": "Create a cluster of EC2 instances running Linux containers, started and kept "
+        "at the size you choose by an Auto Scaling group.",
+    },
+    {
+        "template": Template.EC2_WINDOWS,
+        "subtitle": "",
+        "resources": ["Cluster", "VPC", "Subnets", "Auto Scaling group with Windows AMI"],
+        "body": "Create a cluster of EC2 instances running Windows containers, started and kept "
+        "at the size you choose by an Auto Scaling group.",
+    },
+]
+
+
+@require_POST
+def choose_region(request):
+    region = request.POST.get("region", "")
+    if region in ecs_regions():
+        request.session["region"] = region
+    return redirect("clusters:list")
+
+
+def cluster_list(request):
+    try:
+        clusters = inventory.clusters(request.region)
+        error = None
+    except AwsError as aws_error:
+        clusters, error = [], str(aws_error)
+    return render(request, "clusters/cluster_list.html", {"clusters": clusters, "error": error})
+
+
+def _card(card):
+    return {**card, "label": card["template"].label, "available": card["template"] in CONFIGURE_FORMS}
+
+
+@require_http_methods(["GET", "POST"])
+def choose_template(request):
+    form = TemplateChoiceForm(request.POST or None, initial={"template": Template.EC2_LINUX})
+    if form.is_valid():
+        template = form.cleaned_data["template"]
+        if template in CONFIGURE_FORMS:
+            return redirect("clusters:configure", template=template)
+        form.add_error("template", f"{Template(template).label} is not available yet.")
+    cards = [_card(card) for card in TEMPLATE_CARDS]
+    return render(request, "clusters/choose_template.html", {"form": form, "cards": cards})
+
+
+def _initial_from(data, form_class):
+    """Values a person has typed so far, as initial values: a section can be drawn again
+    around a changed choice without judging fields the person has not finished."""
+    initial = {}
+    for name, field in form_class.base_fields.items():
+        if name in data:
+            initial[name] = data.getlist(name) if hasattr(field, "choices") and getattr(
+                field.widget, "allow_multiple_selected", False
+            ) else data.get(name)
+    return initial
+
+
+def _tags_initial(data):
+    formset = TagFormSet(data, prefix="tags")
+    rows = []
+    for index in range(formset.total_form_count()):
+        key = data.get(f"tags-{index}-key", "")
+        value = data.get(f"tags-{index}-value", "")
+        rows.append({"key": key, "value": value})
+    removed = data.get("_remove_tag")
+    if removed is not None and removed.isdigit() and int(removed) < len(rows):
+        rows.pop(int(removed))
+    if "_add_tag" in data:
+        rows.append({"key": "", "value": ""})
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def configure_cluster(request, template):
+    form_class = CONFIGURE_FORMS.get(template)
+    if form_class is None:
+        raise Http404("No such cluster template")
+    data = request.POST if request.method == "POST" else None
+    options = WizardOptions(request.region, vpc_id=(data or {}).get("vpc"))
+    refresh = (data or {}).get("_refresh")
+    if refresh not in CONFIGURE_SECTIONS:
+        refresh = None
+    # Add tag and Remove are plain submit buttons too, so the page works without JavaScript.
+    redrawing = refresh or (data is not None and ("_add_tag" in data or "_remove_tag" in data))
+
+    if redrawing:
+        # A choice changed (VPC, AMI, a tag row added): draw the page again from what was
+        # typed, without judging it yet. htmx swaps in only the section that asked.
+        form = form_class(initial=_initial_from(data, form_class), options=options)
+        tag_rows = _tags_initial(data)
+        tags = TagFormSet(prefix="tags", initial=tag_rows)
+        tags.extra = 0 if tag_rows else 1
+    else:
+        form = form_class(data, options=options)
+        tags = TagFormSet(data, prefix="tags")
+        if data is not None and form.is_valid() and tags.is_valid():
+            operation = Operation.objects.start(
+                action=Operation.Action.CREATE,
+                template=template,
+                cluster_name=form.cleaned_data["cluster_name"],
+                region=request.region,
+                user=request.user,
+                config=form.configuration(tags.tags),
+            )
+            start_operation(operation)
+            return redirect(operation)
+
+    context = {"form": form, "tags": tags, "options": options, "template": Template(template)}
+    if request.htmx and refresh:
+        return render(request, f"clusters/configure.html#{refresh}", context)
+    return render(request, "clusters/configure.html", context)
+
+
+def operation_status(request, pk):
+    operation = get_object_or_404(Operation.objects.prefetch_related("steps"), pk=pk)
+    context = {"operation": operation}
+    if request.htmx:
+        fragment = render_to_string("clusters/operation.html#status", context, request=request)
+        if operation.has_ended:
+            return HttpResponseStopPolling(fragment)
+        return render(request, "clusters/operation.html#status", context)
+    return render(request, "clusters/operation.html", context)
+
+
+def cluster_detail(request, name):
+    try:
+        cluster = inventory.cluster(request.region, name)
+    except AwsError as error:
+        messages.error(request, str(error))
+        return redirect("clusters:list")
+    if cluster is None:
+        raise Http404(f"No cluster {name} in {request.region}")
+    try:
+        instances, instances_error = inventory.container_instances(request.region, name), None
+    except AwsError as error:
+        instances, instances_error = [], str(error)
+    context = {"cluster": cluster, "instances": instances, "instances_error": instances_error}
+    return render(request, "clusters/cluster_detail.html", context)
