@@ -1,0 +1,19 @@
+"""The local cloud: moto, changed where it departs from AWS, plus an emulated ECS agent."""
+
+import threading
+
+_lock = threading.Lock()
+_installed = False
+
+
+def install():
+    """Make moto's backends behave as AWS does; safe to call again, in a mock or in the server."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        from . import autoscaling, cloudformation, ec2, ecs, iam, ssm
+
+        for module in (iam, ssm, ec2, ecs, autoscaling, cloudformation):
+            module.install()
+        _installed = True

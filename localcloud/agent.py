@@ -1,0 +1,378 @@
+"""The ECS agent of every EC2 instance, emulated through the same API calls the real agent makes."""
+
+import base64
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+
+import boto3
+from botocore.exceptions import ClientError
+
+ECS_AMI_ROOT = "/aws/service/ecs/optimized-ami"
+
+# When no ECS-optimized AMI parameter names the instance's AMI: the agent of the current AL2 AMI.
+FALLBACK_AGENT_VERSION = "1.107.0"
+FALLBACK_DOCKER_VERSION = "Docker version 25.0.16"
+
+# The ports the agent reserves on every instance (its ECS_RESERVED_PORTS defaults).
+LINUX_RESERVED_PORTS = ["22", "2375", "2376", "51678", "51679"]
+WINDOWS_RESERVED_PORTS = ["53", "135", "139", "445", "2375", "2376", "3389", "5985", "5986", "51678", "51679"]
+
+LINUX_CAPABILITIES = [
+    "com.amazonaws.ecs.capability.logging-driver.json-file",
+    "com.amazonaws.ecs.capability.logging-driver.awslogs",
+    "com.amazonaws.ecs.capability.logging-driver.syslog",
+    "com.amazonaws.ecs.capability.logging-driver.none",
+    "com.amazonaws.ecs.capability.docker-remote-api.1.17",
+    "com.amazonaws.ecs.capability.docker-remote-api.1.44",
+    "com.amazonaws.ecs.capability.ecr-auth",
+    "com.amazonaws.ecs.capability.task-iam-role",
+    "com.amazonaws.ecs.capability.task-iam-role-network-host",
+    "ecs.capability.execution-role-ecr-pull",
+    "ecs.capability.execution-role-awslogs",
+    "ecs.capability.secrets.ssm.environment-variables",
+    "ecs.capability.secrets.asm.environment-variables",
+    "ecs.capability.container-health-check",
+    "ecs.capability.task-eni",
+    "ecs.capability.task-cpu-mem-limit",
+]
+WINDOWS_CAPABILITIES = [
+    "com.amazonaws.ecs.capability.logging-driver.json-file",
+    "com.amazonaws.ecs.capability.logging-driver.awslogs",
+    "com.amazonaws.ecs.capability.docker-remote-api.1.17",
+    "com.amazonaws.ecs.capability.docker-remote-api.1.44",
+    "com.amazonaws.ecs.capability.ecr-auth",
+    "com.amazonaws.ecs.capability.task-iam-role",
+    "ecs.capability.execution-role-ecr-pull",
+    "ecs.capability.execution-role-awslogs",
+    "ecs.capability.secrets.ssm.environment-variables",
+    "ecs.capability.container-health-check",
+    "ecs.capability.task-cpu-mem-limit",
+]
+
+# An instance in one of these states has no agent any more: AWS marks its container instance INACTIVE.
+GONE_STATES = ("shutting-down", "terminated", "stopping", "stopped")
+
+_LINUX_CLUSTER = re.compile(r"""ECS_CLUSTER\s*=\s*["']?([A-Za-z0-9_-]+)""")
+_WINDOWS_CLUSTER = re.compile(r"""-Cluster\s+["']([A-Za-z0-9_-]+)["']""")
+
+
+def cluster_from_user_data(user_data):
+    """The cluster the agent joins, from the user data's ecs.config line or Initialize-ECSAgent call."""
+    for pattern in (_LINUX_CLUSTER, _WINDOWS_CLUSTER):
+        names = pattern.findall(user_data or "")
+        if names:
+            # Later lines of ecs.config win, as the agent reads the file top to bottom.
+            return names[-1]
+    return None
+
+
+def registered_memory_mib(total_mib):
+    """What the agent registers of an instance's memory.
+
+    The kernel keeps about 1/40 of RAM (page tables, crash kernel, DMA zones) and the agent
+    and OS services about 20 MiB more, so a 1 GiB t2.micro registers 979 MiB and an 8 GiB
+    m5.large about 7967 MiB, close to what those instances register on AWS.
+    """
+    return total_mib - (total_mib // 40 + 20)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing a sync did: an instance registered or deregistered as a container instance."""
+
+    action: str
+    region: str
+    ec2_instance_id: str
+    cluster_arn: str
+    container_instance_arn: str
+
+
+@dataclass(frozen=True)
+class AmiFacts:
+    agent_version: str
+    docker_version: str
+    ecs_optimized: bool
+    windows: bool
+    os_family: str
+
+
+class EcsAgentEmulator:
+    """Registers running instances that name a cluster, and deregisters those that stop or go.
+
+    `regions` is a list, a callable returning one (evaluated each pass), or None for the
+    client's default region. Clients reach `endpoint_url`, else boto3's own AWS_ENDPOINT_URL.
+    """
+
+    def __init__(self, regions=None, endpoint_url=None, session=None):
+        self._regions = regions
+        self._endpoint_url = endpoint_url
+        self._session = session or boto3.session.Session()
+        self._clients = {}
+        self._user_data = {}
+        self._ami_facts = {}
+        self._instance_types = {}
+        # Instances this agent registered: after one is deregistered by hand, it stays out.
+        self._registered = set()
+
+    def regions(self):
+        regions = self._regions() if callable(self._regions) else self._regions
+        if not regions:
+            regions = [self._session.region_name or os.environ.get("AWS_DEFAULT_REGION", "us-east-1")]
+        return list(regions)
+
+    def sync(self):
+        """One reconciliation pass over every region; returns the changes it made."""
+        changes = []
+        for region in self.regions():
+            changes.extend(self.sync_region(region))
+        return changes
+
+    def sync_region(self, region):
+        ec2 = self._client("ec2", region)
+        instances = [
+            dict(instance, OwnerId=reservation.get("OwnerId", ""))
+            for page in ec2.get_paginator("describe_instances").paginate()
+            for reservation in page["Reservations"]
+            for instance in reservation["Instances"]
+        ]
+        if not instances:
+            return []
+        ecs = self._client("ecs", region)
+        registrations = self._container_instances(ecs)
+        changes = []
+        for instance in instances:
+            instance_id = instance["InstanceId"]
+            key = (region, instance_id)
+            state = instance["State"]["Name"]
+            registration = registrations.get(instance_id)
+            if state == "running" and registration is None and key not in self._registered:
+                change = self._register(region, instance)
+                if change:
+                    self._registered.add(key)
+                    changes.append(change)
+            elif state == "running" and registration is not None:
+                self._registered.add(key)
+            elif state in GONE_STATES:
+                if registration is not None:
+                    changes.append(self._deregister(ecs, region, instance_id, *registration))
+                # A stopped instance that starts again runs its agent again, which registers anew.
+                self._registered.discard(key)
+        return changes
+
+    def _client(self, service, region):
+        key = (service, region)
+        if key not in self._clients:
+            kwargs = {"region_name": region}
+            if self._endpoint_url:
+                kwargs["endpoint_url"] = self._endpoint_url
+            self._clients[key] = self._session.client(service, **kwargs)
+        return self._clients[key]
+
+    def _container_instances(self, ecs):
+        """The live container instances of every cluster, by EC2 instance id."""
+        found = {}
+        cluster_arns = [
+            arn for page in ecs.get_paginator("list_clusters").paginate() for arn in page["clusterArns"]
+        ]
+        for cluster_arn in cluster_arns:
+            arns = [
+                arn
+                for page in ecs.get_paginator("list_container_instances").paginate(cluster=cluster_arn)
+                for arn in page["containerInstanceArns"]
+            ]
+            for start in range(0, len(arns), 100):
+                described = ecs.describe_container_instances(
+                    cluster=cluster_arn, containerInstances=arns[start : start + 100]
+                )["containerInstances"]
+                for container_instance in described:
+                    if container_instance["status"] != "INACTIVE":
+                        found[container_instance["ec2InstanceId"]] = (
+                            cluster_arn,
+                            container_instance["containerInstanceArn"],
+                        )
+        return found
+
+    def _register(self, region, instance):
+        ec2 = self._client("ec2", region)
+        ecs = self._client("ecs", region)
+        facts = self._facts_for_ami(region, instance["ImageId"])
+        cluster = cluster_from_user_data(self._user_data_of(ec2, instance["InstanceId"]))
+        if cluster is None:
+            # The agent joins "default" when told nothing; only an ECS-optimized AMI runs one.
+            if not facts.ecs_optimized:
+                return None
+            cluster = "default"
+        described = ecs.describe_clusters(clusters=[cluster])["clusters"]
+        if not described or described[0]["status"] != "ACTIVE":
+            # The real agent fails and retries until the cluster exists; so does the next sync.
+            return None
+        cpu, memory = self._size_of(ec2, instance["InstanceType"])
+        ports = WINDOWS_RESERVED_PORTS if facts.windows else LINUX_RESERVED_PORTS
+        response = ecs.register_container_instance(
+            cluster=described[0]["clusterArn"],
+            instanceIdentityDocument=json.dumps(_identity_document(region, instance)),
+            instanceIdentityDocumentSignature=base64.b64encode(
+                hashlib.sha256(instance["InstanceId"].encode()).digest()
+            ).decode(),
+            totalResources=[
+                {"name": "CPU", "type": "INTEGER", "integerValue": cpu},
+                {"name": "MEMORY", "type": "INTEGER", "integerValue": memory},
+                {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ports},
+                {"name": "PORTS_UDP", "type": "STRINGSET", "stringSetValue": []},
+            ],
+            versionInfo={
+                "agentVersion": facts.agent_version,
+                "agentHash": hashlib.sha1(facts.agent_version.encode()).hexdigest()[:8],
+                "dockerVersion": facts.docker_version,
+            },
+            attributes=_attributes(instance, facts),
+        )
+        return Change(
+            "registered",
+            region,
+            instance["InstanceId"],
+            described[0]["clusterArn"],
+            response["containerInstance"]["containerInstanceArn"],
+        )
+
+    def _deregister(self, ecs, region, instance_id, cluster_arn, container_instance_arn):
+        ecs.deregister_container_instance(
+            cluster=cluster_arn, containerInstance=container_instance_arn, force=True
+        )
+        return Change("deregistered", region, instance_id, cluster_arn, container_instance_arn)
+
+    def _user_data_of(self, ec2, instance_id):
+        if instance_id not in self._user_data:
+            attribute = ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+            encoded = attribute.get("UserData", {}).get("Value")
+            self._user_data[instance_id] = (
+                base64.b64decode(encoded).decode("utf-8", "replace") if encoded else ""
+            )
+        return self._user_data[instance_id]
+
+    def _size_of(self, ec2, instance_type):
+        if instance_type not in self._instance_types:
+            described = ec2.describe_instance_types(InstanceTypes=[instance_type])["InstanceTypes"][0]
+            self._instance_types[instance_type] = (
+                1024 * described["VCpuInfo"]["DefaultVCpus"],
+                registered_memory_mib(described["MemoryInfo"]["SizeInMiB"]),
+            )
+        return self._instance_types[instance_type]
+
+    def _facts_for_ami(self, region, image_id):
+        key = (region, image_id)
+        if key not in self._ami_facts:
+            self._ami_facts[key] = self._look_up_ami(region, image_id)
+        return self._ami_facts[key]
+
+    def _look_up_ami(self, region, image_id):
+        ec2 = self._client("ec2", region)
+        try:
+            image = ec2.describe_images(ImageIds=[image_id])["Images"][0]
+        except (ClientError, IndexError):
+            image = {}
+        name = image.get("Name", "")
+        windows = image.get("Platform") == "windows"
+        parameter = self._ecs_ami_parameter(region, image_id, name)
+        if parameter is None:
+            return AmiFacts(
+                FALLBACK_AGENT_VERSION, FALLBACK_DOCKER_VERSION, False, windows, _os_family(name, windows)
+            )
+        return AmiFacts(
+            parameter["ecs_agent_version"],
+            parameter["ecs_runtime_version"],
+            True,
+            windows,
+            _os_family(name, windows),
+        )
+
+    def _ecs_ami_parameter(self, region, image_id, image_name):
+        """The ECS-optimized AMI parameter (as JSON) that names this AMI, if any."""
+        families = _families_for(image_name)
+        names = [f"{ECS_AMI_ROOT}/{family}/{image_name}" for family in families if image_name]
+        names += [f"{ECS_AMI_ROOT}/{family}/recommended" for family in families]
+        ssm = self._client("ssm", region)
+        for start in range(0, len(names), 10):
+            found = ssm.get_parameters(Names=names[start : start + 10])["Parameters"]
+            for parameter in found:
+                try:
+                    value = json.loads(parameter["Value"])
+                except ValueError:
+                    continue
+                if isinstance(value, dict) and value.get("image_id") == image_id:
+                    return value
+        return None
+
+
+def _families_for(image_name):
+    if image_name.startswith("Windows_Server-"):
+        match = re.match(r"Windows_Server-(\d{4})-English-(Full|Core)-", image_name)
+        if match:
+            return [f"windows_server/{match[1]}/english/{match[2].lower()}"]
+        return []
+    if image_name.startswith("amzn2-"):
+        prefix = "amazon-linux-2"
+    elif image_name.startswith("al2023-"):
+        prefix = "amazon-linux-2023"
+    elif image_name.startswith("al2022-"):
+        prefix = "amazon-linux-2022"
+    elif image_name.startswith("amzn-"):
+        return ["amazon-linux"]
+    else:
+        return ["amazon-linux-2", "amazon-linux-2/arm64", "amazon-linux-2/gpu", "amazon-linux"]
+    kernel = "/kernel-5.10" if "kernel-5.10" in image_name and prefix == "amazon-linux-2" else ""
+    if "-arm64" in image_name:
+        variant = "/arm64"
+    elif "-gpu-" in image_name:
+        variant = "/gpu"
+    elif "-inf-" in image_name:
+        variant = "/inf"
+    elif "-neuron-" in image_name:
+        variant = "/neuron"
+    else:
+        variant = ""
+    return [f"{prefix}{kernel}{variant}"]
+
+
+def _os_family(image_name, windows):
+    if not windows:
+        return "LINUX"
+    match = re.match(r"Windows_Server-(\d{4})-English-(Full|Core)-", image_name)
+    if match:
+        return f"WINDOWS_SERVER_{match[1]}_{match[2].upper()}"
+    return "WINDOWS_SERVER_2019_FULL"
+
+
+def _identity_document(region, instance):
+    """The instance identity document IMDS serves, which the agent passes to ECS."""
+    return {
+        "accountId": instance.get("OwnerId", ""),
+        "architecture": instance.get("Architecture", "x86_64"),
+        "availabilityZone": instance["Placement"]["AvailabilityZone"],
+        "billingProducts": None,
+        "devpayProductCodes": None,
+        "marketplaceProductCodes": None,
+        "imageId": instance["ImageId"],
+        "instanceId": instance["InstanceId"],
+        "instanceType": instance["InstanceType"],
+        "kernelId": None,
+        "pendingTime": instance["LaunchTime"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "privateIp": instance.get("PrivateIpAddress"),
+        "ramdiskId": None,
+        "region": region,
+        "version": "2017-09-30",
+    }
+
+
+def _attributes(instance, facts):
+    capabilities = WINDOWS_CAPABILITIES if facts.windows else LINUX_CAPABILITIES
+    attributes = [{"name": name} for name in capabilities]
+    attributes += [
+        {"name": "ecs.os-type", "value": "windows" if facts.windows else "linux"},
+        {"name": "ecs.os-family", "value": facts.os_family},
+        {"name": "ecs.cpu-architecture", "value": instance.get("Architecture", "x86_64")},
+    ]
+    return attributes

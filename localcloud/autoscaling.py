@@ -1,0 +1,75 @@
+"""Auto Scaling groups that balance their instances across Availability Zones, as AWS does."""
+
+from collections import Counter
+
+from moto.autoscaling.models import FakeAutoScalingGroup
+
+from ._patching import wrap
+
+
+def install():
+    wrap(FakeAutoScalingGroup, "replace_autoscaling_group_instances", _launch_balanced)
+    wrap(FakeAutoScalingGroup, "set_desired_capacity", _set_desired_capacity)
+
+
+def _zones_and_subnets(group):
+    """The group's zones in the order given, each with the first of its subnets (or None)."""
+    if group.vpc_zone_identifier:
+        subnet_ids = [s for s in group.vpc_zone_identifier.split(",") if s]
+        subnets = group.autoscaling_backend.ec2_backend.describe_subnets(subnet_ids=subnet_ids)
+        zone_of = {subnet.id: subnet.availability_zone for subnet in subnets}
+        zones = {}
+        for subnet_id in subnet_ids:
+            zones.setdefault(zone_of[subnet_id], subnet_id)
+        return zones
+    return {zone: None for zone in group.availability_zones}
+
+
+def _zone_counts(group, zones):
+    counts = Counter({zone: 0 for zone in zones})
+    counts.update(state.instance.placement.zone for state in group.active_instances())
+    return counts
+
+
+def _launch_balanced(original, self, count_needed, propagated_tags):
+    zones = _zones_and_subnets(self)
+    if len(zones) < 2:
+        return original(self, count_needed, propagated_tags)
+    saved = (self.vpc_zone_identifier, self.availability_zones)
+    try:
+        for _ in range(count_needed):
+            counts = _zone_counts(self, zones)
+            # Each launch goes to the zone with the fewest instances, first zone first on a tie.
+            zone = min(zones, key=lambda z: counts[z])
+            subnet_id = zones[zone]
+            self.vpc_zone_identifier = subnet_id if subnet_id else saved[0]
+            self.availability_zones = [zone]
+            original(self, 1, dict(propagated_tags))
+    finally:
+        self.vpc_zone_identifier, self.availability_zones = saved
+
+
+def _set_desired_capacity(original, self, new_capacity):
+    target = self.min_size if new_capacity is None else new_capacity
+    excess = len(self.active_instances()) - (target or 0)
+    if excess > 0:
+        _order_for_scale_in(self, excess)
+    return original(self, new_capacity)
+
+
+def _order_for_scale_in(group, count):
+    """Put first the instances AWS's default termination policy picks: from the fullest zone."""
+    zones = _zones_and_subnets(group)
+    counts = _zone_counts(group, zones)
+    pool = [s for s in group.active_instances() if not s.protected_from_scale_in]
+    chosen = []
+    while pool and len(chosen) < count:
+        zone = max(
+            {s.instance.placement.zone for s in pool},
+            key=lambda z: (counts[z], -list(zones).index(z) if z in zones else 0),
+        )
+        pick = next(s for s in pool if s.instance.placement.zone == zone)
+        chosen.append(pick)
+        pool.remove(pick)
+        counts[zone] -= 1
+    group.instance_states = chosen + [s for s in group.instance_states if s not in chosen]

@@ -1,0 +1,125 @@
+"""EC2 images and instances as AWS has them: ECS-optimized AMIs with their real disks, Windows ECS AMIs, launch template profiles."""
+
+import contextlib
+
+from moto.ec2.models.amis import Ami, AmiBackend
+from moto.ec2.models.instances import Instance, InstanceBackend
+
+from ._patching import replace, wrap
+from .catalog import WINDOWS_OWNER_ID, windows_amis
+
+
+def install():
+    wrap(AmiBackend, "_load_amis", _load_amis)
+    replace(Ami, "block_device_mappings", property(_block_device_mappings))
+    wrap(Instance, "setup_defaults", _setup_defaults)
+    wrap(Instance, "add_block_device", _add_block_device)
+    wrap(InstanceBackend, "run_instances", _run_instances)
+
+
+def disk_layout(image_name, root_device_name):
+    """(device, GiB) of each volume an ECS-optimized AMI maps, or None for other AMIs."""
+    name = image_name or ""
+    if name.startswith("amzn-ami-") and name.endswith("amazon-ecs-optimized"):
+        # Amazon Linux 1 ECS AMIs: an 8 GiB root, and a 22 GiB volume for Docker's storage.
+        return [(root_device_name, 8), ("/dev/xvdcz", 22)]
+    if name.startswith(("amzn2-ami-ecs-", "al2023-ami-ecs-", "al2022-ami-ecs-")):
+        return [(root_device_name, 30)]
+    if name.startswith("Windows_Server-") and "-ECS_Optimized" in name:
+        return [(root_device_name, 30)]
+    return None
+
+
+def _load_amis(original, self):
+    original(self)
+    if not self.amis:
+        # moto was told not to load its default AMIs (MOTO_EC2_LOAD_DEFAULT_AMIS=false).
+        return
+    for ami in windows_amis(self.region_name):
+        self.amis[ami.image_id] = Ami(
+            self,
+            ami_id=ami.image_id,
+            name=ami.image_name,
+            description=ami.description,
+            owner_id=WINDOWS_OWNER_ID,
+            owner_alias="amazon",
+            public=True,
+            virtualization_type="hvm",
+            architecture="x86_64",
+            platform="windows",
+            hypervisor="xen",
+            root_device_type="ebs",
+            root_device_name="/dev/sda1",
+            boot_mode="uefi",
+        )
+    for ami in self.amis.values():
+        layout = disk_layout(ami.name, ami.root_device_name)
+        if layout:
+            # DescribeSnapshots shows the AMI's root snapshot at the root volume's size.
+            ami.ebs_snapshot.volume.size = layout[0][1]
+
+
+def _block_device_mappings(self):
+    layout = disk_layout(self.name, self.root_device_name)
+    if layout is None:
+        return Ami._localcloud_original_block_device_mappings.fget(self)
+    mappings = []
+    for index, (device, size) in enumerate(layout):
+        ebs = {"DeleteOnTermination": True, "VolumeSize": size, "VolumeType": "gp2", "Encrypted": False}
+        if index == 0:
+            ebs["SnapshotId"] = self.ebs_snapshot.id
+        mappings.append({"DeviceName": device, "Ebs": ebs})
+    return mappings
+
+
+def _image_of(instance):
+    amis = instance.ec2_backend.amis
+    return amis.get(instance.image_id)
+
+
+def _setup_defaults(original, self):
+    image = _image_of(self)
+    layout = image and disk_layout(image.name, image.root_device_name)
+    if not layout:
+        return original(self)
+    # The instance gets the AMI's own volumes, its root at the AMI's root device.
+    for device, size in layout:
+        volume = self.ec2_backend.create_volume(
+            size=size, zone_name=self._placement.zone, volume_type="gp2"
+        )
+        self.ec2_backend.attach_volume(volume.id, self.id, device, True)
+
+
+def _add_block_device(original, self, size, device_path, snapshot_id, encrypted, delete_on_termination, kms_key_id, volume_type):
+    existing = self.block_device_mapping.get(device_path)
+    if existing is not None:
+        # A mapping for a device the AMI already maps replaces that volume, as on AWS.
+        self.ec2_backend.detach_volume(existing.volume_id, self.id, device_path)
+        old = self.ec2_backend.get_volume(existing.volume_id)
+        self.ec2_backend.delete_volume(existing.volume_id)
+        size = size or old.size
+        if delete_on_termination is None:
+            delete_on_termination = True
+    return original(
+        self, size, device_path, snapshot_id, encrypted, delete_on_termination, kms_key_id, volume_type
+    )
+
+
+def _run_instances(original, self, image_id, count, user_data, security_group_names, **kwargs):
+    reservation = original(self, image_id, count, user_data, security_group_names, **kwargs)
+    launch_template = kwargs.get("launch_template")
+    if not launch_template or kwargs.get("iam_instance_profile"):
+        return reservation
+    profile = self._get_template_from_args(launch_template).data.get("IamInstanceProfile") or {}
+    if not (profile.get("Name") or profile.get("Arn")):
+        return reservation
+    for instance in reservation.instances:
+        # The launch template's instance profile shows on the instance, as on AWS; a missing
+        # profile leaves the instance without one rather than failing the launch here.
+        with contextlib.suppress(Exception):
+            self.associate_iam_instance_profile(
+                instance_id=instance.id,
+                iam_instance_profile_name=profile.get("Name"),
+                iam_instance_profile_arn=profile.get("Arn"),
+            )
+    return reservation

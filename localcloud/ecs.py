@@ -1,0 +1,280 @@
+"""ECS as AWS runs it: container instances keep what the agent registers, clusters count and refuse as AWS does."""
+
+import copy
+import json
+
+from moto.core.responses import ActionResult
+from moto.ecs.exceptions import ClusterNotFoundException, ECSException, InvalidParameterException
+from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ecs.responses import EC2ContainerServiceResponse
+
+from ._patching import replace, wrap
+
+LIVE_STATUSES = ("ACTIVE", "DRAINING")
+
+# The order AWS lists a cluster's statistics in (DescribeClusters include=STATISTICS).
+STATISTICS = (
+    ("runningEC2TasksCount", "RUNNING", "EC2"),
+    ("runningFargateTasksCount", "RUNNING", "FARGATE"),
+    ("pendingEC2TasksCount", "PENDING", "EC2"),
+    ("pendingFargateTasksCount", "PENDING", "FARGATE"),
+    ("activeEC2ServiceCount", "ACTIVE", "EC2"),
+    ("activeFargateServiceCount", "ACTIVE", "FARGATE"),
+    ("drainingEC2ServiceCount", "DRAINING", "EC2"),
+    ("drainingFargateServiceCount", "DRAINING", "FARGATE"),
+)
+
+
+def install():
+    wrap(EC2ContainerServiceBackend, "create_cluster", _create_cluster)
+    wrap(EC2ContainerServiceBackend, "delete_cluster", _delete_cluster)
+    wrap(EC2ContainerServiceBackend, "list_clusters", _list_clusters)
+    wrap(EC2ContainerServiceBackend, "deregister_container_instance", _deregister_container_instance)
+    wrap(EC2ContainerServiceBackend, "describe_container_instances", _describe_container_instances)
+    wrap(EC2ContainerServiceBackend, "update_container_instances_state", _with_instance_table)
+    wrap(EC2ContainerServiceBackend, "_get_resource", _get_resource)
+    replace(EC2ContainerServiceResponse, "register_container_instance", _register_response)
+    replace(EC2ContainerServiceResponse, "describe_clusters", _describe_clusters_response)
+
+
+class ClusterContainsContainerInstancesException(ECSException):
+    code = "ClusterContainsContainerInstancesException"
+    message = "The Cluster cannot be deleted while Container Instances are active or draining."
+
+
+class ClusterContainsServicesException(ECSException):
+    code = "ClusterContainsServicesException"
+    message = "The Cluster cannot be deleted while Services are active."
+
+
+class ClusterContainsTasksException(ECSException):
+    code = "ClusterContainsTasksException"
+    message = "The Cluster cannot be deleted while Tasks are active."
+
+
+def inactive_container_instances(backend, cluster_name):
+    """Deregistered container instances: AWS still describes them (INACTIVE) but no longer lists them."""
+    store = backend.__dict__.setdefault("_localcloud_inactive_container_instances", {})
+    return store.setdefault(cluster_name, {})
+
+
+def live_container_instances(backend, cluster_name):
+    instances = backend.container_instances.get(cluster_name, {}).values()
+    return [ci for ci in instances if ci.status in LIVE_STATUSES]
+
+
+def register_container_instance(
+    backend,
+    cluster_str,
+    ec2_instance_id,
+    total_resources=None,
+    version_info=None,
+    attributes=None,
+    tags=None,
+):
+    """Register an EC2 instance as AWS does: once per instance, keeping what the agent reports."""
+    cluster = backend._get_cluster(cluster_str)
+    if cluster.status != "ACTIVE":
+        raise ClusterNotFoundException()
+    existing = next(
+        (
+            ci
+            for ci in live_container_instances(backend, cluster.name)
+            if ci.ec2_instance_id == ec2_instance_id
+        ),
+        None,
+    )
+    # A re-registering agent gets its container instance back, with what it now reports.
+    container_instance = existing or backend.register_container_instance(
+        cluster.name, ec2_instance_id
+    )
+    if version_info:
+        container_instance.version_info = {**container_instance.version_info, **version_info}
+    if total_resources and not existing:
+        container_instance.registered_resources = [_resource(r) for r in total_resources]
+        container_instance.remaining_resources = copy.deepcopy(
+            container_instance.registered_resources
+        )
+    _add_network_attributes(backend, container_instance)
+    for attribute in attributes or []:
+        container_instance.attributes[attribute["name"]] = attribute.get("value")
+    if tags:
+        container_instance.tags = backend._merge_tags(getattr(container_instance, "tags", []), tags)
+    container_instance.agent_connected = True
+    return container_instance
+
+
+def _resource(resource):
+    # AWS fills every member of a Resource, the unused ones with zero.
+    filled = {"doubleValue": 0.0, "longValue": 0, "integerValue": 0}
+    filled.update(resource)
+    if filled.get("type") == "STRINGSET":
+        filled.setdefault("stringSetValue", [])
+    return filled
+
+
+def _add_network_attributes(backend, container_instance):
+    from moto.ec2 import ec2_backends
+
+    instance = ec2_backends[backend.account_id][backend.region_name].get_instance(
+        container_instance.ec2_instance_id
+    )
+    if instance.subnet_id:
+        container_instance.attributes["ecs.subnet-id"] = instance.subnet_id
+    if instance.vpc_id:
+        container_instance.attributes["ecs.vpc-id"] = instance.vpc_id
+
+
+def _register_response(self):
+    cluster_str = self._get_param("cluster", "default")
+    document = json.loads(self._get_param("instanceIdentityDocument"))
+    container_instance = register_container_instance(
+        self.ecs_backend,
+        cluster_str,
+        document["instanceId"],
+        total_resources=self._get_param("totalResources"),
+        version_info=self._get_param("versionInfo"),
+        attributes=self._get_param("attributes"),
+        tags=self._get_param("tags"),
+    )
+    return ActionResult({"containerInstance": container_instance})
+
+
+def _deregister_container_instance(original, self, cluster_str, container_instance_str, force):
+    cluster = self._get_cluster(cluster_str)
+    container_instance_id = container_instance_str.split("/")[-1]
+    container_instance = self.container_instances.get(cluster.name, {}).get(container_instance_id)
+    if container_instance is None:
+        raise InvalidParameterException("Container instance can not be found.")
+    original(self, cluster_str, container_instance_str, force)
+    # AWS keeps the deregistered instance describable as INACTIVE and stops counting it.
+    if container_instance.status in LIVE_STATUSES:
+        cluster.registered_container_instances_count = max(
+            0, cluster.registered_container_instances_count - 1
+        )
+    container_instance.status = "INACTIVE"
+    container_instance.agent_connected = False
+    inactive_container_instances(self, cluster.name)[container_instance_id] = container_instance
+    return container_instance
+
+
+def _describe_container_instances(original, self, cluster_str, container_instance_ids):
+    cluster = self._get_cluster(cluster_str)
+    self.container_instances.setdefault(cluster.name, {})
+    found, failures = original(self, cluster_str, container_instance_ids)
+    inactive = inactive_container_instances(self, cluster.name)
+    missing = []
+    for failure in failures:
+        container_instance = inactive.get(failure.arn.split("/")[-1])
+        if container_instance is None:
+            missing.append(failure)
+        else:
+            found.append(container_instance)
+    return found, missing
+
+
+def _with_instance_table(original, self, cluster_str, *args, **kwargs):
+    # moto looks the cluster's instances up without a default and fails with a KeyError.
+    self.container_instances.setdefault(self._get_cluster(cluster_str).name, {})
+    return original(self, cluster_str, *args, **kwargs)
+
+
+def _get_resource(original, self, resource_arn, parsed_arn):
+    if parsed_arn["service"] == "container-instance":
+        container_instance_id = resource_arn.split("/")[-1]
+        for instances in self.container_instances.values():
+            if container_instance_id in instances:
+                container_instance = instances[container_instance_id]
+                container_instance.__dict__.setdefault("tags", [])
+                return container_instance
+    return original(self, resource_arn, parsed_arn)
+
+
+def _create_cluster(original, self, cluster_name, *args, **kwargs):
+    existing = self.clusters.get(cluster_name)
+    # AWS answers CreateCluster for an ACTIVE cluster's name with that cluster, unchanged.
+    if existing is not None and existing.status == "ACTIVE":
+        return existing
+    cluster = original(self, cluster_name, *args, **kwargs)
+    # A new cluster under an INACTIVE one's name starts with no container instances.
+    self.container_instances.pop(cluster_name, None)
+    inactive_container_instances(self, cluster_name).clear()
+    return cluster
+
+
+def _delete_cluster(original, self, cluster_str):
+    cluster = self._get_cluster(cluster_str)
+    if live_container_instances(self, cluster.name):
+        raise ClusterContainsContainerInstancesException()
+    if any(status in LIVE_STATUSES for status, _ in _services(self, cluster)):
+        raise ClusterContainsServicesException()
+    if any(status in ("RUNNING", "PENDING") for status, _ in _tasks(self, cluster)):
+        raise ClusterContainsTasksException()
+    return original(self, cluster_str)
+
+
+def _list_clusters(original, self):
+    # AWS lists only clusters that are not INACTIVE.
+    return [cluster.arn for cluster in self.clusters.values() if cluster.status != "INACTIVE"]
+
+
+def _services(backend, cluster):
+    return [
+        (service.status, service.launch_type or "EC2")
+        for service in backend.services.values()
+        if service.cluster_arn == cluster.arn
+    ]
+
+
+def _tasks(backend, cluster):
+    return [
+        (task.last_status, task.launch_type or "EC2")
+        for task in backend.tasks.get(cluster.name, {}).values()
+    ]
+
+
+def cluster_description(backend, cluster, include=()):
+    """A cluster as AWS's DescribeClusters shows it, with the sections `include` asks for."""
+    tasks = _tasks(backend, cluster)
+    services = _services(backend, cluster)
+    counts = tasks + services
+    description = {
+        "clusterArn": cluster.arn,
+        "clusterName": cluster.name,
+        "status": cluster.status,
+        "registeredContainerInstancesCount": len(live_container_instances(backend, cluster.name)),
+        "runningTasksCount": sum(1 for status, _ in tasks if status == "RUNNING"),
+        "pendingTasksCount": sum(1 for status, _ in tasks if status == "PENDING"),
+        "activeServicesCount": sum(1 for status, _ in services if status == "ACTIVE"),
+        "statistics": [],
+        "tags": [],
+        "capacityProviders": list(cluster.capacity_providers or []),
+        "defaultCapacityProviderStrategy": list(cluster.default_capacity_provider_strategy or []),
+    }
+    if "STATISTICS" in include:
+        description["statistics"] = [
+            {"name": name, "value": str(counts.count((status, launch_type)))}
+            for name, status, launch_type in STATISTICS
+        ]
+    if "TAGS" in include:
+        description["tags"] = list(cluster.tags or [])
+    if "SETTINGS" in include:
+        description["settings"] = list(cluster.settings or [])
+    if "CONFIGURATIONS" in include and cluster.configuration:
+        description["configuration"] = cluster.configuration
+    if "ATTACHMENTS" in include:
+        description["attachments"] = []
+    if cluster.service_connect_defaults:
+        description["serviceConnectDefaults"] = cluster.service_connect_defaults
+    return description
+
+
+def _describe_clusters_response(self):
+    include = self._get_param("include", []) or []
+    clusters, failures = self.ecs_backend.describe_clusters(self._get_param("clusters", []))
+    return ActionResult(
+        {
+            "clusters": [cluster_description(self.ecs_backend, c, include) for c in clusters],
+            "failures": failures,
+        }
+    )

@@ -1,0 +1,41 @@
+"""Fixtures for the local cloud's tests: an in-process moto changed by localcloud.install()."""
+
+from types import SimpleNamespace
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core.base_backend import BackendDict
+
+import localcloud
+
+from .cloud import REGION
+
+SERVICES = ("ec2", "ecs", "ssm", "iam", "autoscaling", "cloudformation")
+
+
+@pytest.fixture(scope="session")
+def session():
+    # One session for every test: botocore then parses each service model once.
+    return boto3.session.Session(region_name=REGION)
+
+
+@pytest.fixture(scope="session")
+def clients(session):
+    return {service: session.client(service) for service in SERVICES}
+
+
+@pytest.fixture
+def aws(session, clients):
+    """Clients of a fresh in-process cloud that behaves as AWS does."""
+    mock = mock_aws()
+    mock.start()
+    localcloud.install()
+    try:
+        yield SimpleNamespace(session=session, **clients)
+    finally:
+        # moto's reset rebuilds every backend before dropping it; dropping them first is quicker.
+        for backends in list(BackendDict._instances):
+            backends.clear()
+        BackendDict._instances.clear()
+        mock.stop()

@@ -1,0 +1,218 @@
+"""The emulated ECS agent registers instances as the real agent does on AWS."""
+
+from localcloud.agent import EcsAgentEmulator, cluster_from_user_data, registered_memory_mib
+
+from .cloud import (
+    container_instances,
+    launch,
+    linux_user_data,
+    recommended,
+    resource,
+    windows_user_data,
+)
+
+WINDOWS_2019 = "/aws/service/ami-windows-latest/Windows_Server-2019-English-Full-ECS_Optimized"
+
+
+def test_it_reads_the_cluster_from_linux_user_data():
+    assert cluster_from_user_data(linux_user_data("demo-1")) == "demo-1"
+
+
+def test_it_reads_the_cluster_from_windows_user_data_in_either_quotes():
+    assert cluster_from_user_data(windows_user_data("win_1")) == "win_1"
+    assert cluster_from_user_data('Initialize-ECSAgent -Cluster "win-2" -EnableTaskIAMRole') == "win-2"
+
+
+def test_it_finds_no_cluster_in_user_data_that_names_none():
+    assert cluster_from_user_data("#!/bin/bash\nyum update -y\n") is None
+    assert cluster_from_user_data("") is None
+
+
+def test_it_registers_a_t2_micro_with_1024_cpu_and_about_980_mib(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    [instance_id] = launch(aws, linux_user_data("demo"))
+
+    changes = EcsAgentEmulator(session=aws.session).sync()
+
+    [container_instance] = container_instances(aws, "demo")
+    assert [(c.action, c.ec2_instance_id) for c in changes] == [("registered", instance_id)]
+    assert container_instance["ec2InstanceId"] == instance_id
+    assert resource(container_instance, "CPU") == 1024
+    assert 970 <= resource(container_instance, "MEMORY") <= 990
+    assert resource(container_instance, "PORTS") == ["22", "2375", "2376", "51678", "51679"]
+    assert resource(container_instance, "PORTS_UDP") == []
+    assert container_instance["remainingResources"] == container_instance["registeredResources"]
+    assert container_instance["agentConnected"] is True
+    assert container_instance["status"] == "ACTIVE"
+
+
+def test_it_registers_1024_cpu_per_vcpu_and_memory_less_the_reserve(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    launch(aws, linux_user_data("demo"), instance_type="m5.xlarge")
+
+    EcsAgentEmulator(session=aws.session).sync()
+
+    [container_instance] = container_instances(aws, "demo")
+    assert resource(container_instance, "CPU") == 4 * 1024
+    assert resource(container_instance, "MEMORY") == registered_memory_mib(16384)
+
+
+def test_the_memory_reserve_grows_with_the_instance():
+    assert registered_memory_mib(1024) == 979
+    assert 7900 < registered_memory_mib(8192) < 8000
+    assert registered_memory_mib(16384) < 16384 - 400
+
+
+def test_it_reports_the_agent_and_docker_versions_of_the_instances_ami(aws):
+    ami = recommended(aws)
+    aws.ecs.create_cluster(clusterName="demo")
+    launch(aws, linux_user_data("demo"), image_id=ami["image_id"])
+
+    EcsAgentEmulator(session=aws.session).sync()
+
+    [container_instance] = container_instances(aws, "demo")
+    assert container_instance["versionInfo"]["agentVersion"] == ami["ecs_agent_version"]
+    assert container_instance["versionInfo"]["dockerVersion"] == ami["ecs_runtime_version"]
+    assert container_instance["versionInfo"]["dockerVersion"].startswith("Docker version ")
+
+
+def test_an_amazon_linux_1_instance_reports_its_own_older_agent(aws):
+    ami = recommended(aws, "/aws/service/ecs/optimized-ami/amazon-linux/recommended")
+    aws.ecs.create_cluster(clusterName="demo")
+    launch(aws, linux_user_data("demo"), image_id=ami["image_id"])
+
+    EcsAgentEmulator(session=aws.session).sync()
+
+    [container_instance] = container_instances(aws, "demo")
+    assert container_instance["versionInfo"]["agentVersion"] == ami["ecs_agent_version"]
+    assert ami["ecs_agent_version"] != recommended(aws)["ecs_agent_version"]
+
+
+def test_a_windows_instance_joins_the_cluster_its_powershell_names_with_its_windows_agent(aws):
+    image_id = aws.ssm.get_parameter(Name=WINDOWS_2019)["Parameter"]["Value"]
+    windows = recommended(aws, "/aws/service/ecs/optimized-ami/windows_server/2019/english/full/recommended")
+    aws.ecs.create_cluster(clusterName="win")
+    launch(aws, windows_user_data("win"), instance_type="t3.large", image_id=image_id)
+
+    EcsAgentEmulator(session=aws.session).sync()
+
+    [container_instance] = container_instances(aws, "win")
+    attributes = {a["name"]: a.get("value") for a in container_instance["attributes"]}
+    assert container_instance["versionInfo"]["agentVersion"] == windows["ecs_agent_version"]
+    assert container_instance["versionInfo"]["dockerVersion"] == windows["ecs_runtime_version"]
+    assert attributes["ecs.os-type"] == "windows"
+    assert attributes["ecs.os-family"] == "WINDOWS_SERVER_2019_FULL"
+    assert "3389" in resource(container_instance, "PORTS")
+
+
+def test_it_registers_each_instance_once_however_often_it_syncs(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    launch(aws, linux_user_data("demo"), count=2)
+    agent = EcsAgentEmulator(session=aws.session)
+
+    first = agent.sync()
+    second = agent.sync()
+    third = EcsAgentEmulator(session=aws.session).sync()
+
+    assert len(first) == 2
+    assert second == [] and third == []
+    assert len(container_instances(aws, "demo")) == 2
+    cluster = aws.ecs.describe_clusters(clusters=["demo"])["clusters"][0]
+    assert cluster["registeredContainerInstancesCount"] == 2
+
+
+def test_it_waits_until_the_cluster_exists_as_the_agent_keeps_retrying(aws):
+    launch(aws, linux_user_data("later"))
+    agent = EcsAgentEmulator(session=aws.session)
+    assert agent.sync() == []
+
+    aws.ecs.create_cluster(clusterName="later")
+
+    assert [c.action for c in agent.sync()] == ["registered"]
+
+
+def test_an_instance_without_ecs_cluster_joins_the_default_cluster(aws):
+    aws.ecs.create_cluster(clusterName="default")
+    launch(aws)
+
+    EcsAgentEmulator(session=aws.session).sync()
+
+    assert len(container_instances(aws, "default")) == 1
+
+
+def test_an_instance_without_ecs_cluster_stays_out_when_there_is_no_default_cluster(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    launch(aws)
+
+    assert EcsAgentEmulator(session=aws.session).sync() == []
+    assert container_instances(aws, "demo") == []
+
+
+def test_an_instance_of_a_plain_ami_without_ecs_cluster_runs_no_agent(aws):
+    aws.ecs.create_cluster(clusterName="default")
+    plain = aws.ssm.get_parameter(
+        Name="/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2"
+    )["Parameter"]["Value"]
+    launch(aws, image_id=plain)
+
+    assert EcsAgentEmulator(session=aws.session).sync() == []
+
+
+def test_a_terminated_instance_is_deregistered_and_the_cluster_count_follows(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    keep, gone = launch(aws, linux_user_data("demo"), count=2)
+    agent = EcsAgentEmulator(session=aws.session)
+    agent.sync()
+
+    aws.ec2.terminate_instances(InstanceIds=[gone])
+    changes = agent.sync()
+
+    assert [(c.action, c.ec2_instance_id) for c in changes] == [("deregistered", gone)]
+    assert [ci["ec2InstanceId"] for ci in container_instances(aws, "demo")] == [keep]
+    cluster = aws.ecs.describe_clusters(clusters=["demo"])["clusters"][0]
+    assert cluster["registeredContainerInstancesCount"] == 1
+    deregistered = aws.ecs.describe_container_instances(
+        cluster="demo", containerInstances=[changes[0].container_instance_arn]
+    )["containerInstances"][0]
+    assert deregistered["status"] == "INACTIVE"
+    assert deregistered["agentConnected"] is False
+
+
+def test_a_fresh_agent_deregisters_instances_that_terminated_while_it_was_away(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    [instance_id] = launch(aws, linux_user_data("demo"))
+    EcsAgentEmulator(session=aws.session).sync()
+    aws.ec2.terminate_instances(InstanceIds=[instance_id])
+
+    changes = EcsAgentEmulator(session=aws.session).sync()
+
+    assert [c.action for c in changes] == ["deregistered"]
+    assert container_instances(aws, "demo") == []
+
+
+def test_an_instance_deregistered_by_hand_is_not_registered_again(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    launch(aws, linux_user_data("demo"))
+    agent = EcsAgentEmulator(session=aws.session)
+    [change] = agent.sync()
+
+    aws.ecs.deregister_container_instance(
+        cluster="demo", containerInstance=change.container_instance_arn
+    )
+
+    assert agent.sync() == []
+    assert container_instances(aws, "demo") == []
+
+
+def test_a_stopped_instance_leaves_and_registers_again_when_it_starts(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    [instance_id] = launch(aws, linux_user_data("demo"))
+    agent = EcsAgentEmulator(session=aws.session)
+    agent.sync()
+
+    aws.ec2.stop_instances(InstanceIds=[instance_id])
+    assert [c.action for c in agent.sync()] == ["deregistered"]
+    aws.ec2.start_instances(InstanceIds=[instance_id])
+    assert [c.action for c in agent.sync()] == ["registered"]
+
+    assert len(container_instances(aws, "demo")) == 1

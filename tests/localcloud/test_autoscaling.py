@@ -1,0 +1,69 @@
+"""Auto Scaling groups spread their instances over their subnets' zones, as AWS balances them."""
+
+from collections import Counter
+
+from .cloud import recommended, two_zone_vpc
+
+
+def make_group(aws, subnets, desired):
+    template = aws.ec2.create_launch_template(
+        LaunchTemplateName="ecs",
+        LaunchTemplateData={"ImageId": recommended(aws)["image_id"], "InstanceType": "t2.micro"},
+    )["LaunchTemplate"]
+    aws.autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="ecs",
+        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"], "Version": "$Latest"},
+        MinSize=0,
+        MaxSize=10,
+        DesiredCapacity=desired,
+        VPCZoneIdentifier=",".join(subnets),
+    )
+
+
+def zones(aws):
+    [group] = aws.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["ecs"])[
+        "AutoScalingGroups"
+    ]
+    return Counter(instance["AvailabilityZone"] for instance in group["Instances"])
+
+
+def subnets_of_instances(aws):
+    reservations = aws.ec2.describe_instances(
+        Filters=[{"Name": "instance-state-name", "Values": ["running"]}]
+    )["Reservations"]
+    return Counter(i["SubnetId"] for r in reservations for i in r["Instances"])
+
+
+def test_a_new_group_spreads_its_instances_over_its_subnets_zones(aws):
+    _, subnets = two_zone_vpc(aws)
+
+    make_group(aws, subnets, desired=4)
+
+    assert zones(aws) == {"us-east-1a": 2, "us-east-1b": 2}
+    assert subnets_of_instances(aws) == {subnets[0]: 2, subnets[1]: 2}
+
+
+def test_an_odd_count_puts_the_extra_instance_in_the_first_zone(aws):
+    _, subnets = two_zone_vpc(aws)
+
+    make_group(aws, subnets, desired=3)
+
+    assert zones(aws) == {"us-east-1a": 2, "us-east-1b": 1}
+
+
+def test_scaling_out_keeps_the_zones_balanced(aws):
+    _, subnets = two_zone_vpc(aws)
+    make_group(aws, subnets, desired=1)
+
+    aws.autoscaling.set_desired_capacity(AutoScalingGroupName="ecs", DesiredCapacity=4)
+
+    assert zones(aws) == {"us-east-1a": 2, "us-east-1b": 2}
+
+
+def test_scaling_in_terminates_instances_from_the_fullest_zone(aws):
+    _, subnets = two_zone_vpc(aws)
+    make_group(aws, subnets, desired=3)
+
+    aws.autoscaling.update_auto_scaling_group(AutoScalingGroupName="ecs", DesiredCapacity=2)
+
+    assert zones(aws) == {"us-east-1a": 1, "us-east-1b": 1}

@@ -1,0 +1,80 @@
+"""Instances get the disks of their AMI and the instance profile of their launch template, as on AWS."""
+
+import json
+
+from .cloud import recommended
+
+
+def volumes_of(aws, instance_id):
+    [reservation] = aws.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    mappings = reservation["Instances"][0]["BlockDeviceMappings"]
+    ids = [m["Ebs"]["VolumeId"] for m in mappings]
+    sizes = {v["VolumeId"]: v["Size"] for v in aws.ec2.describe_volumes(VolumeIds=ids)["Volumes"]}
+    return {m["DeviceName"]: sizes[m["Ebs"]["VolumeId"]] for m in mappings}
+
+
+def test_an_instance_of_the_al2_ecs_ami_has_one_30_gib_root_on_xvda(aws):
+    image_id = recommended(aws)["image_id"]
+
+    [instance] = aws.ec2.run_instances(ImageId=image_id, MinCount=1, MaxCount=1)["Instances"]
+
+    assert volumes_of(aws, instance["InstanceId"]) == {"/dev/xvda": 30}
+
+
+def test_a_bigger_root_in_the_launch_template_replaces_the_amis_root(aws):
+    image_id = recommended(aws)["image_id"]
+    template = aws.ec2.create_launch_template(
+        LaunchTemplateName="ecs",
+        LaunchTemplateData={
+            "ImageId": image_id,
+            "BlockDeviceMappings": [
+                {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 40, "VolumeType": "gp2"}}
+            ],
+        },
+    )["LaunchTemplate"]
+
+    [instance] = aws.ec2.run_instances(
+        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"]}, MinCount=1, MaxCount=1
+    )["Instances"]
+
+    assert volumes_of(aws, instance["InstanceId"]) == {"/dev/xvda": 40}
+
+
+def test_an_al1_instance_has_its_docker_volume_sized_by_the_launch_template(aws):
+    image_id = recommended(aws, "/aws/service/ecs/optimized-ami/amazon-linux/recommended")["image_id"]
+    template = aws.ec2.create_launch_template(
+        LaunchTemplateName="ecs",
+        LaunchTemplateData={
+            "ImageId": image_id,
+            "BlockDeviceMappings": [
+                {"DeviceName": "/dev/xvdcz", "Ebs": {"VolumeSize": 50, "VolumeType": "gp2"}}
+            ],
+        },
+    )["LaunchTemplate"]
+
+    [instance] = aws.ec2.run_instances(
+        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"]}, MinCount=1, MaxCount=1
+    )["Instances"]
+
+    assert volumes_of(aws, instance["InstanceId"]) == {"/dev/xvda": 8, "/dev/xvdcz": 50}
+
+
+def test_instances_launched_from_a_template_carry_its_instance_profile(aws):
+    aws.iam.create_role(RoleName="ecsInstanceRole", AssumeRolePolicyDocument=json.dumps({}))
+    aws.iam.create_instance_profile(InstanceProfileName="ecsInstanceRole")
+    aws.iam.add_role_to_instance_profile(InstanceProfileName="ecsInstanceRole", RoleName="ecsInstanceRole")
+    template = aws.ec2.create_launch_template(
+        LaunchTemplateName="ecs",
+        LaunchTemplateData={
+            "ImageId": recommended(aws)["image_id"],
+            "IamInstanceProfile": {"Name": "ecsInstanceRole"},
+        },
+    )["LaunchTemplate"]
+
+    [instance] = aws.ec2.run_instances(
+        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"]}, MinCount=1, MaxCount=1
+    )["Instances"]
+
+    [reservation] = aws.ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"]
+    profile = reservation["Instances"][0]["IamInstanceProfile"]
+    assert profile["Arn"].endswith(":instance-profile/ecsInstanceRole")

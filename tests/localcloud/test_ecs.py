@@ -1,0 +1,191 @@
+"""ECS answers as AWS does: registrations keep what the agent sends, clusters count and refuse."""
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from .cloud import container_instances, launch, resource
+
+VERSION = {"agentVersion": "1.107.0", "agentHash": "4f0a7d1c", "dockerVersion": "Docker version 25.0.16"}
+RESOURCES = [
+    {"name": "CPU", "type": "INTEGER", "integerValue": 2048},
+    {"name": "MEMORY", "type": "INTEGER", "integerValue": 3904},
+    {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ["22", "2375", "2376", "51678", "51679"]},
+    {"name": "PORTS_UDP", "type": "STRINGSET", "stringSetValue": []},
+]
+
+
+def register(aws, cluster, instance_id, **extra):
+    return aws.ecs.register_container_instance(
+        cluster=cluster,
+        instanceIdentityDocument=json.dumps({"instanceId": instance_id}),
+        versionInfo=VERSION,
+        totalResources=RESOURCES,
+        **extra,
+    )["containerInstance"]
+
+
+def test_registering_keeps_the_version_info_resources_attributes_and_tags_sent(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    [instance_id] = launch(aws, instance_type="t3.medium")
+
+    registered = register(
+        aws,
+        "demo",
+        instance_id,
+        attributes=[{"name": "ecs.os-family", "value": "LINUX"}, {"name": "ecs.capability.task-eni"}],
+        tags=[{"key": "team", "value": "blue"}],
+    )
+
+    [described] = container_instances(aws, "demo")
+    assert described["versionInfo"] == VERSION
+    assert resource(described, "CPU") == 2048
+    assert resource(described, "MEMORY") == 3904
+    assert described["remainingResources"] == described["registeredResources"]
+    attributes = {a["name"]: a.get("value") for a in described["attributes"]}
+    assert attributes["ecs.os-family"] == "LINUX"
+    assert "ecs.capability.task-eni" in attributes
+    assert attributes["ecs.instance-type"] == "t3.medium"
+    tags = aws.ecs.list_tags_for_resource(resourceArn=registered["containerInstanceArn"])["tags"]
+    assert tags == [{"key": "team", "value": "blue"}]
+
+
+def test_registering_the_same_instance_twice_returns_the_same_container_instance(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    [instance_id] = launch(aws)
+
+    first = register(aws, "demo", instance_id)
+    second = register(aws, "demo", instance_id)
+
+    assert second["containerInstanceArn"] == first["containerInstanceArn"]
+    assert len(container_instances(aws, "demo")) == 1
+    cluster = aws.ecs.describe_clusters(clusters=["demo"])["clusters"][0]
+    assert cluster["registeredContainerInstancesCount"] == 1
+
+
+def test_registering_into_an_unknown_cluster_is_a_cluster_not_found_error(aws):
+    [instance_id] = launch(aws)
+
+    with pytest.raises(ClientError) as error:
+        register(aws, "nowhere", instance_id)
+
+    assert error.value.response["Error"]["Code"] == "ClusterNotFoundException"
+
+
+def test_deregistering_lowers_the_count_and_leaves_the_instance_described_as_inactive(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    arn = register(aws, "demo", launch(aws)[0])["containerInstanceArn"]
+
+    deregistered = aws.ecs.deregister_container_instance(cluster="demo", containerInstance=arn)
+
+    assert deregistered["containerInstance"]["status"] == "INACTIVE"
+    assert aws.ecs.list_container_instances(cluster="demo")["containerInstanceArns"] == []
+    described = aws.ecs.describe_container_instances(cluster="demo", containerInstances=[arn])
+    assert described["containerInstances"][0]["status"] == "INACTIVE"
+    assert described["failures"] == []
+    cluster = aws.ecs.describe_clusters(clusters=["demo"])["clusters"][0]
+    assert cluster["registeredContainerInstancesCount"] == 0
+
+
+def test_describe_clusters_includes_statistics_settings_and_tags_when_asked(aws):
+    aws.ecs.create_cluster(
+        clusterName="demo",
+        tags=[{"key": "owner", "value": "lab"}],
+        settings=[{"name": "containerInsights", "value": "enabled"}],
+        capacityProviders=["FARGATE", "FARGATE_SPOT"],
+    )
+
+    [cluster] = aws.ecs.describe_clusters(
+        clusters=["demo"], include=["STATISTICS", "SETTINGS", "TAGS"]
+    )["clusters"]
+
+    assert [s["name"] for s in cluster["statistics"]] == [
+        "runningEC2TasksCount",
+        "runningFargateTasksCount",
+        "pendingEC2TasksCount",
+        "pendingFargateTasksCount",
+        "activeEC2ServiceCount",
+        "activeFargateServiceCount",
+        "drainingEC2ServiceCount",
+        "drainingFargateServiceCount",
+    ]
+    assert {s["value"] for s in cluster["statistics"]} == {"0"}
+    assert cluster["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+    assert cluster["tags"] == [{"key": "owner", "value": "lab"}]
+    assert cluster["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    assert cluster["defaultCapacityProviderStrategy"] == []
+
+
+def test_plain_describe_clusters_gives_the_counts_and_leaves_statistics_and_tags_empty(aws):
+    aws.ecs.create_cluster(clusterName="demo", tags=[{"key": "owner", "value": "lab"}])
+
+    [cluster] = aws.ecs.describe_clusters(clusters=["demo"])["clusters"]
+
+    assert cluster["status"] == "ACTIVE"
+    assert cluster["runningTasksCount"] == 0
+    assert cluster["pendingTasksCount"] == 0
+    assert cluster["activeServicesCount"] == 0
+    assert cluster["registeredContainerInstancesCount"] == 0
+    assert cluster["statistics"] == [] and cluster["tags"] == []
+    assert "settings" not in cluster
+
+
+def test_describe_clusters_counts_running_tasks_by_launch_type(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    register(aws, "demo", launch(aws)[0])
+    aws.ecs.register_task_definition(
+        family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 128}]
+    )
+    aws.ecs.run_task(cluster="demo", taskDefinition="web", launchType="EC2")
+
+    [cluster] = aws.ecs.describe_clusters(clusters=["demo"], include=["STATISTICS"])["clusters"]
+
+    statistics = {s["name"]: s["value"] for s in cluster["statistics"]}
+    assert cluster["runningTasksCount"] == 1
+    assert statistics["runningEC2TasksCount"] == "1"
+    assert statistics["runningFargateTasksCount"] == "0"
+
+
+def test_creating_an_existing_active_cluster_returns_it_unchanged(aws):
+    first = aws.ecs.create_cluster(clusterName="demo", tags=[{"key": "v", "value": "1"}])["cluster"]
+    register(aws, "demo", launch(aws)[0])
+
+    again = aws.ecs.create_cluster(clusterName="demo", tags=[{"key": "v", "value": "2"}])["cluster"]
+
+    assert again["clusterArn"] == first["clusterArn"]
+    [cluster] = aws.ecs.describe_clusters(clusters=["demo"], include=["TAGS"])["clusters"]
+    assert cluster["tags"] == [{"key": "v", "value": "1"}]
+    assert cluster["registeredContainerInstancesCount"] == 1
+
+
+def test_delete_cluster_refuses_while_container_instances_are_registered(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    arn = register(aws, "demo", launch(aws)[0])["containerInstanceArn"]
+
+    with pytest.raises(ClientError) as error:
+        aws.ecs.delete_cluster(cluster="demo")
+    assert error.value.response["Error"]["Code"] == "ClusterContainsContainerInstancesException"
+
+    aws.ecs.deregister_container_instance(cluster="demo", containerInstance=arn)
+    assert aws.ecs.delete_cluster(cluster="demo")["cluster"]["status"] == "INACTIVE"
+
+
+def test_a_deleted_cluster_is_no_longer_listed_but_still_described_as_inactive(aws):
+    arn = aws.ecs.create_cluster(clusterName="demo")["cluster"]["clusterArn"]
+
+    aws.ecs.delete_cluster(cluster="demo")
+
+    assert arn not in aws.ecs.list_clusters()["clusterArns"]
+    [cluster] = aws.ecs.describe_clusters(clusters=["demo"])["clusters"]
+    assert cluster["status"] == "INACTIVE"
+
+
+def test_a_cluster_made_again_under_a_deleted_ones_name_is_active_and_empty(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    aws.ecs.delete_cluster(cluster="demo")
+
+    cluster = aws.ecs.create_cluster(clusterName="demo")["cluster"]
+
+    assert cluster["status"] == "ACTIVE"
+    assert aws.ecs.list_container_instances(cluster="demo")["containerInstanceArns"] == []
