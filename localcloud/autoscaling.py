@@ -2,25 +2,64 @@
 
 from collections import Counter
 
-from moto.autoscaling.models import FakeAutoScalingGroup
+from moto.autoscaling.models import FakeAutoScalingGroup, autoscaling_backends
 
-from ._patching import wrap
+from ._patching import replace, wrap
 
 
 def install():
     wrap(FakeAutoScalingGroup, "replace_autoscaling_group_instances", _launch_balanced)
     wrap(FakeAutoScalingGroup, "set_desired_capacity", _set_desired_capacity)
+    replace(FakeAutoScalingGroup, "update_from_cloudformation_json", classmethod(_update_from_cloudformation))
+
+
+def _number(value):
+    return None if value is None else int(value)
+
+
+def _update_from_cloudformation(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+    """Update the group in place, as CloudFormation does unless the group's name changes.
+
+    moto replaces the group on every update, so scaling a stack launched all-new instances.
+    """
+    properties = cloudformation_json["Properties"]
+    backend = autoscaling_backends[account_id][region_name]
+    wanted_name = properties.get("AutoScalingGroupName")
+    if (wanted_name and wanted_name != original_resource.name) or (
+        original_resource.name not in backend.autoscaling_groups
+    ):
+        replacement = cls._localcloud_original_update_from_cloudformation_json
+        return replacement(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+    return backend.update_auto_scaling_group(
+        name=original_resource.name,
+        availability_zones=properties.get("AvailabilityZones", []),
+        desired_capacity=_number(properties.get("DesiredCapacity")),
+        max_size=_number(properties.get("MaxSize")),
+        min_size=_number(properties.get("MinSize")),
+        launch_config_name=properties.get("LaunchConfigurationName"),
+        launch_template=properties.get("LaunchTemplate") or {},
+        vpc_zone_identifier=",".join(properties.get("VPCZoneIdentifier", [])) or None,
+        health_check_period=_number(properties.get("HealthCheckGracePeriod")),
+        health_check_type=properties.get("HealthCheckType"),
+    )
 
 
 def _zones_and_subnets(group):
     """The group's zones in the order given, each with the first of its subnets (or None)."""
     if group.vpc_zone_identifier:
         subnet_ids = [s for s in group.vpc_zone_identifier.split(",") if s]
-        subnets = group.autoscaling_backend.ec2_backend.describe_subnets(subnet_ids=subnet_ids)
-        zone_of = {subnet.id: subnet.availability_zone for subnet in subnets}
+        subnets = group.autoscaling_backend.ec2_backend.subnets
+        # A subnet already deleted (a stack being torn down) no longer places instances.
+        zone_of = {
+            subnet.id: subnet.availability_zone
+            for by_zone in subnets.values()
+            for subnet in by_zone.values()
+            if subnet.id in subnet_ids
+        }
         zones = {}
         for subnet_id in subnet_ids:
-            zones.setdefault(zone_of[subnet_id], subnet_id)
+            if subnet_id in zone_of:
+                zones.setdefault(zone_of[subnet_id], subnet_id)
         return zones
     return {zone: None for zone in group.availability_zones}
 

@@ -2,6 +2,7 @@
 
 import contextlib
 
+from moto import settings
 from moto.ec2.models.amis import Ami, AmiBackend
 from moto.ec2.models.instances import Instance, InstanceBackend
 
@@ -10,6 +11,9 @@ from .catalog import WINDOWS_OWNER_ID, windows_amis
 
 
 def install():
+    # AWS refuses an unknown AMI or instance type at launch; moto only does when told to.
+    settings.ENABLE_AMI_VALIDATION = True
+    settings.EC2_ENABLE_INSTANCE_TYPE_VALIDATION = True
     wrap(AmiBackend, "_load_amis", _load_amis)
     replace(Ami, "block_device_mappings", property(_block_device_mappings))
     wrap(Instance, "setup_defaults", _setup_defaults)

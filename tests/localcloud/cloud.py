@@ -56,3 +56,88 @@ def two_zone_vpc(aws):
         for cidr, zone in (("10.0.0.0/24", "a"), ("10.0.1.0/24", "b"))
     ]
     return vpc_id, subnets
+
+
+def console_stack_template(cluster, image_id, instance_type="t2.micro", subnet2_cidr="10.0.1.0/24"):
+    """A stack shaped like the console's EC2ContainerService-<name>: a VPC, two subnets, an ASG."""
+
+    def subnet(index, cidr):
+        return {
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {
+                "VpcId": {"Ref": "Vpc"},
+                "CidrBlock": cidr,
+                "AvailabilityZone": {"Fn::Select": [index, {"Fn::GetAZs": {"Ref": "AWS::Region"}}]},
+                "MapPublicIpOnLaunch": True,
+            },
+        }
+
+    def association(subnet_id):
+        return {
+            "Type": "AWS::EC2::SubnetRouteTableAssociation",
+            "Properties": {"SubnetId": {"Ref": subnet_id}, "RouteTableId": {"Ref": "RouteViaIgw"}},
+        }
+
+    return json.dumps(
+        {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Parameters": {"AsgMaxSize": {"Type": "Number"}},
+            "Resources": {
+                "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+                "PubSubnetAz1": subnet(0, "10.0.0.0/24"),
+                "PubSubnetAz2": subnet(1, subnet2_cidr),
+                "InternetGateway": {"Type": "AWS::EC2::InternetGateway"},
+                "AttachGateway": {
+                    "Type": "AWS::EC2::VPCGatewayAttachment",
+                    "Properties": {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": "InternetGateway"}},
+                },
+                "RouteViaIgw": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+                "PublicRouteViaIgw": {
+                    "Type": "AWS::EC2::Route",
+                    "DependsOn": "AttachGateway",
+                    "Properties": {
+                        "RouteTableId": {"Ref": "RouteViaIgw"},
+                        "DestinationCidrBlock": "0.0.0.0/0",
+                        "GatewayId": {"Ref": "InternetGateway"},
+                    },
+                },
+                "PubSubnet1RouteTableAssociation": association("PubSubnetAz1"),
+                "PubSubnet2RouteTableAssociation": association("PubSubnetAz2"),
+                "EcsSecurityGroup": {
+                    "Type": "AWS::EC2::SecurityGroup",
+                    "Properties": {
+                        "GroupDescription": "ECS Allowed Ports",
+                        "VpcId": {"Ref": "Vpc"},
+                        "SecurityGroupIngress": [
+                            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"}
+                        ],
+                    },
+                },
+                "EcsInstanceLaunchTemplate": {
+                    "Type": "AWS::EC2::LaunchTemplate",
+                    "Properties": {
+                        "LaunchTemplateData": {
+                            "ImageId": image_id,
+                            "InstanceType": instance_type,
+                            "SecurityGroupIds": [{"Ref": "EcsSecurityGroup"}],
+                            "UserData": {"Fn::Base64": linux_user_data(cluster)},
+                        }
+                    },
+                },
+                "EcsInstanceAsg": {
+                    "Type": "AWS::AutoScaling::AutoScalingGroup",
+                    "Properties": {
+                        "VPCZoneIdentifier": [{"Ref": "PubSubnetAz1"}, {"Ref": "PubSubnetAz2"}],
+                        "LaunchTemplate": {
+                            "LaunchTemplateId": {"Ref": "EcsInstanceLaunchTemplate"},
+                            "Version": {"Fn::GetAtt": ["EcsInstanceLaunchTemplate", "LatestVersionNumber"]},
+                        },
+                        "MinSize": "0",
+                        "MaxSize": {"Ref": "AsgMaxSize"},
+                        "DesiredCapacity": {"Ref": "AsgMaxSize"},
+                    },
+                },
+            },
+            "Outputs": {"EcsInstanceAsgName": {"Value": {"Ref": "EcsInstanceAsg"}}},
+        }
+    )

@@ -1,0 +1,160 @@
+"""Stacks report each resource, roll back on failure and delete everything they made, as on AWS."""
+
+import pytest
+
+from localcloud.agent import EcsAgentEmulator
+
+from .cloud import console_stack_template, container_instances, recommended
+
+STACK = "EC2ContainerService-demo"
+
+
+def create(aws, count=2, **kwargs):
+    template = kwargs.pop("template", None) or console_stack_template("demo", recommended(aws)["image_id"])
+    return aws.cloudformation.create_stack(
+        StackName=STACK,
+        TemplateBody=template,
+        Parameters=[{"ParameterKey": "AsgMaxSize", "ParameterValue": str(count)}],
+        **kwargs,
+    )["StackId"]
+
+
+def status(aws, stack_id):
+    return aws.cloudformation.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
+
+
+def events(aws, stack_id):
+    return aws.cloudformation.describe_stack_events(StackName=stack_id)["StackEvents"]
+
+
+def custom_vpcs(aws):
+    return [v["VpcId"] for v in aws.ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]]
+
+
+def running_instances(aws):
+    reservations = aws.ec2.describe_instances(
+        Filters=[{"Name": "instance-state-name", "Values": ["running"]}]
+    )["Reservations"]
+    return [i["InstanceId"] for r in reservations for i in r["Instances"]]
+
+
+def test_each_resource_reports_its_creation_in_the_stack_events(aws):
+    stack_id = create(aws)
+
+    completed = {e["LogicalResourceId"] for e in events(aws, stack_id) if e["ResourceStatus"] == "CREATE_COMPLETE"}
+
+    assert status(aws, stack_id) == "CREATE_COMPLETE"
+    assert {"Vpc", "PubSubnetAz1", "PubSubnetAz2", "EcsInstanceLaunchTemplate", "EcsInstanceAsg", STACK} <= completed
+
+
+def test_get_azs_of_the_stacks_own_region_places_the_subnets_in_its_first_two_zones(aws):
+    create(aws)
+
+    subnets = aws.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": custom_vpcs(aws)}])["Subnets"]
+
+    assert sorted(s["AvailabilityZone"] for s in subnets) == ["us-east-1a", "us-east-1b"]
+
+
+def test_deleting_a_vpc_stack_removes_everything_it_made(aws):
+    stack_id = create(aws)
+
+    aws.cloudformation.delete_stack(StackName=STACK)
+
+    assert status(aws, stack_id) == "DELETE_COMPLETE"
+    assert custom_vpcs(aws) == []
+    assert aws.ec2.describe_internet_gateways()["InternetGateways"] == []
+    assert aws.ec2.describe_launch_templates()["LaunchTemplates"] == []
+    assert aws.autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"] == []
+    assert running_instances(aws) == []
+    groups = aws.ec2.describe_security_groups()["SecurityGroups"]
+    assert [g["GroupName"] for g in groups if g["GroupName"] != "default"] == []
+
+
+def test_a_deleted_stack_is_listed_as_delete_complete_and_found_only_by_its_id(aws):
+    stack_id = create(aws)
+
+    aws.cloudformation.delete_stack(StackName=STACK)
+
+    [summary] = aws.cloudformation.list_stacks()["StackSummaries"]
+    assert (summary["StackId"], summary["StackStatus"]) == (stack_id, "DELETE_COMPLETE")
+    with pytest.raises(aws.cloudformation.exceptions.ClientError):
+        aws.cloudformation.describe_stacks(StackName=STACK)
+    deleted = [e for e in events(aws, stack_id) if e["ResourceStatus"] == "DELETE_COMPLETE"]
+    assert {"Vpc", "EcsInstanceAsg", STACK} <= {e["LogicalResourceId"] for e in deleted}
+
+
+def test_deleting_the_stack_deregisters_its_instances_so_the_cluster_can_go(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    create(aws)
+    agent = EcsAgentEmulator(session=aws.session)
+    agent.sync()
+    assert len(container_instances(aws, "demo")) == 2
+
+    aws.cloudformation.delete_stack(StackName=STACK)
+    agent.sync()
+
+    cluster = aws.ecs.describe_clusters(clusters=["demo"])["clusters"][0]
+    assert cluster["registeredContainerInstancesCount"] == 0
+    assert aws.ecs.delete_cluster(cluster="demo")["cluster"]["status"] == "INACTIVE"
+
+
+def test_scaling_in_through_update_stack_terminates_instances_and_the_agent_deregisters_them(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    stack_id = create(aws, count=3)
+    agent = EcsAgentEmulator(session=aws.session)
+    agent.sync()
+
+    aws.cloudformation.update_stack(
+        StackName=stack_id,
+        UsePreviousTemplate=True,
+        Parameters=[{"ParameterKey": "AsgMaxSize", "ParameterValue": "1"}],
+    )
+    changes = agent.sync()
+
+    assert status(aws, stack_id) == "UPDATE_COMPLETE"
+    assert len(running_instances(aws)) == 1
+    assert [c.action for c in changes] == ["deregistered", "deregistered"]
+    cluster = aws.ecs.describe_clusters(clusters=["demo"])["clusters"][0]
+    assert cluster["registeredContainerInstancesCount"] == 1
+
+
+def test_a_failing_resource_rolls_the_stack_back_and_the_event_gives_the_reason(aws):
+    template = console_stack_template("demo", recommended(aws)["image_id"], subnet2_cidr="10.9.0.0/24")
+
+    stack_id = create(aws, template=template)
+
+    assert status(aws, stack_id) == "ROLLBACK_COMPLETE"
+    [failed] = [e for e in events(aws, stack_id) if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert failed["LogicalResourceId"] == "PubSubnetAz2"
+    assert "10.9.0.0/24" in failed["ResourceStatusReason"]
+    assert custom_vpcs(aws) == []
+    assert running_instances(aws) == []
+
+
+def test_an_unknown_instance_type_fails_the_stack_as_aws_refuses_it(aws):
+    template = console_stack_template("demo", recommended(aws)["image_id"], instance_type="t2.gigantic")
+
+    stack_id = create(aws, template=template)
+
+    assert status(aws, stack_id) == "ROLLBACK_COMPLETE"
+    [failed] = [e for e in events(aws, stack_id) if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert failed["LogicalResourceId"] == "EcsInstanceAsg"
+    assert "t2.gigantic" in failed["ResourceStatusReason"]
+
+
+def test_on_failure_do_nothing_leaves_the_stack_create_failed_with_what_it_made(aws):
+    template = console_stack_template("demo", recommended(aws)["image_id"], subnet2_cidr="10.9.0.0/24")
+
+    stack_id = create(aws, template=template, OnFailure="DO_NOTHING")
+
+    assert status(aws, stack_id) == "CREATE_FAILED"
+    assert len(custom_vpcs(aws)) == 1
+
+
+def test_on_failure_delete_leaves_a_deleted_stack(aws):
+    template = console_stack_template("demo", recommended(aws)["image_id"], subnet2_cidr="10.9.0.0/24")
+
+    stack_id = create(aws, template=template, OnFailure="DELETE")
+
+    assert status(aws, stack_id) == "DELETE_COMPLETE"
+    assert custom_vpcs(aws) == []
