@@ -5,6 +5,7 @@ import contextlib
 from moto import settings
 from moto.ec2.models.amis import Ami, AmiBackend
 from moto.ec2.models.instances import Instance, InstanceBackend
+from moto.ec2.models.subnets import Subnet
 
 from ._patching import replace, wrap
 from .catalog import WINDOWS_OWNER_ID, windows_amis
@@ -19,6 +20,17 @@ def install():
     wrap(Instance, "setup_defaults", _setup_defaults)
     wrap(Instance, "add_block_device", _add_block_device)
     wrap(InstanceBackend, "run_instances", _run_instances)
+    replace(Subnet, "create_from_cloudformation_json", classmethod(_subnet_from_cloudformation))
+
+
+def _subnet_from_cloudformation(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    create = cls._localcloud_original_create_from_cloudformation_json
+    subnet = create(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    # moto ignores MapPublicIpOnLaunch in a template, so no instance got a public address.
+    value = cloudformation_json.get("Properties", {}).get("MapPublicIpOnLaunch")
+    if value is not None:
+        subnet.map_public_ip_on_launch = str(value).lower() == "true"
+    return subnet
 
 
 def disk_layout(image_name, root_device_name):
@@ -110,11 +122,21 @@ def _add_block_device(original, self, size, device_path, snapshot_id, encrypted,
 
 
 def _run_instances(original, self, image_id, count, user_data, security_group_names, **kwargs):
-    reservation = original(self, image_id, count, user_data, security_group_names, **kwargs)
     launch_template = kwargs.get("launch_template")
+    data = self._get_template_from_args(launch_template).data if launch_template else {}
+    primary = next(
+        (n for n in data.get("NetworkInterfaces") or [] if str(n.get("DeviceIndex", 0)) == "0"), {}
+    )
+    # A template's primary network interface decides the public address and carries the
+    # security groups; moto reads neither from it.
+    if kwargs.get("associate_public_ip") is None and primary.get("AssociatePublicIpAddress") is not None:
+        kwargs["associate_public_ip"] = str(primary["AssociatePublicIpAddress"]).lower() == "true"
+    if not kwargs.get("security_group_ids") and not security_group_names and primary.get("Groups"):
+        kwargs["security_group_ids"] = list(primary["Groups"])
+    reservation = original(self, image_id, count, user_data, security_group_names, **kwargs)
     if not launch_template or kwargs.get("iam_instance_profile"):
         return reservation
-    profile = self._get_template_from_args(launch_template).data.get("IamInstanceProfile") or {}
+    profile = data.get("IamInstanceProfile") or {}
     if not (profile.get("Name") or profile.get("Arn")):
         return reservation
     for instance in reservation.instances:

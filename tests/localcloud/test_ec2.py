@@ -78,3 +78,55 @@ def test_instances_launched_from_a_template_carry_its_instance_profile(aws):
     [reservation] = aws.ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"]
     profile = reservation["Instances"][0]["IamInstanceProfile"]
     assert profile["Arn"].endswith(":instance-profile/ecsInstanceRole")
+
+
+def test_a_template_subnet_that_maps_public_ips_gives_its_instances_one(aws):
+    template = {
+        "Resources": {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+            "Public": {
+                "Type": "AWS::EC2::Subnet",
+                "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.0.0/24", "MapPublicIpOnLaunch": True},
+            },
+        }
+    }
+    aws.cloudformation.create_stack(StackName="net", TemplateBody=json.dumps(template))
+    [subnet] = aws.ec2.describe_subnets(Filters=[{"Name": "cidr-block", "Values": ["10.0.0.0/24"]}])["Subnets"]
+
+    [instance] = aws.ec2.run_instances(
+        ImageId=recommended(aws)["image_id"], SubnetId=subnet["SubnetId"], MinCount=1, MaxCount=1
+    )["Instances"]
+
+    assert subnet["MapPublicIpOnLaunch"] is True
+    [reservation] = aws.ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"]
+    assert reservation["Instances"][0].get("PublicIpAddress")
+
+
+def test_a_templates_network_interface_decides_the_public_ip_and_security_groups(aws):
+    vpc_id = aws.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet_id = aws.ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.0.0/24")["Subnet"]["SubnetId"]
+    group_id = aws.ec2.create_security_group(GroupName="ecs", Description="ECS Allowed Ports", VpcId=vpc_id)[
+        "GroupId"
+    ]
+    template = aws.ec2.create_launch_template(
+        LaunchTemplateName="ecs",
+        LaunchTemplateData={
+            "ImageId": recommended(aws)["image_id"],
+            "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": True, "Groups": [group_id]}],
+        },
+    )["LaunchTemplate"]
+    aws.autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="ecs",
+        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"]},
+        MinSize=1,
+        MaxSize=1,
+        VPCZoneIdentifier=subnet_id,
+    )
+
+    [reservation] = aws.ec2.describe_instances(
+        Filters=[{"Name": "instance-state-name", "Values": ["running"]}]
+    )["Reservations"]
+
+    instance = reservation["Instances"][0]
+    assert instance.get("PublicIpAddress")
+    assert [g["GroupId"] for g in instance["SecurityGroups"]] == [group_id]
