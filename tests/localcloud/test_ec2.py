@@ -112,6 +112,7 @@ def test_a_templates_network_interface_decides_the_public_ip_and_security_groups
         LaunchTemplateName="ecs",
         LaunchTemplateData={
             "ImageId": recommended(aws)["image_id"],
+            "InstanceType": "t2.micro",
             "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": True, "Groups": [group_id]}],
         },
     )["LaunchTemplate"]
