@@ -18,7 +18,19 @@ FALLBACK_DOCKER_VERSION = "Docker version 25.0.16"
 
 # The ports the agent reserves on every instance (its ECS_RESERVED_PORTS defaults).
 LINUX_RESERVED_PORTS = ["22", "2375", "2376", "51678", "51679"]
-WINDOWS_RESERVED_PORTS = ["53", "135", "139", "445", "2375", "2376", "3389", "5985", "5986", "51678", "51679"]
+WINDOWS_RESERVED_PORTS = [
+    "53",
+    "135",
+    "139",
+    "445",
+    "2375",
+    "2376",
+    "3389",
+    "5985",
+    "5986",
+    "51678",
+    "51679",
+]
 
 LINUX_CAPABILITIES = [
     "com.amazonaws.ecs.capability.logging-driver.json-file",
@@ -52,7 +64,7 @@ WINDOWS_CAPABILITIES = [
     "ecs.capability.task-cpu-mem-limit",
 ]
 
-# An instance in one of these states has no agent any more: AWS marks its container instance INACTIVE.
+# An instance in these states runs no agent: AWS marks its container instance INACTIVE.
 GONE_STATES = ("shutting-down", "terminated", "stopping", "stopped")
 
 _LINUX_CLUSTER = re.compile(r"""ECS_CLUSTER\s*=\s*["']?([A-Za-z0-9_-]+)""")
@@ -60,7 +72,7 @@ _WINDOWS_CLUSTER = re.compile(r"""-Cluster\s+["']([A-Za-z0-9_-]+)["']""")
 
 
 def cluster_from_user_data(user_data):
-    """The cluster the agent joins, from the user data's ecs.config line or Initialize-ECSAgent call."""
+    """The cluster the agent joins, from ecs.config lines or an Initialize-ECSAgent call."""
     for pattern in (_LINUX_CLUSTER, _WINDOWS_CLUSTER):
         names = pattern.findall(user_data or "")
         if names:
@@ -120,7 +132,9 @@ class EcsAgentEmulator:
     def regions(self):
         regions = self._regions() if callable(self._regions) else self._regions
         if not regions:
-            regions = [self._session.region_name or os.environ.get("AWS_DEFAULT_REGION", "us-east-1")]
+            regions = [
+                self._session.region_name or os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+            ]
         return list(regions)
 
     def sync(self):
@@ -175,12 +189,16 @@ class EcsAgentEmulator:
         """The live container instances of every cluster, by EC2 instance id."""
         found = {}
         cluster_arns = [
-            arn for page in ecs.get_paginator("list_clusters").paginate() for arn in page["clusterArns"]
+            arn
+            for page in ecs.get_paginator("list_clusters").paginate()
+            for arn in page["clusterArns"]
         ]
         for cluster_arn in cluster_arns:
             arns = [
                 arn
-                for page in ecs.get_paginator("list_container_instances").paginate(cluster=cluster_arn)
+                for page in ecs.get_paginator("list_container_instances").paginate(
+                    cluster=cluster_arn
+                )
                 for arn in page["containerInstanceArns"]
             ]
             for start in range(0, len(arns), 100):
@@ -246,7 +264,9 @@ class EcsAgentEmulator:
 
     def _user_data_of(self, ec2, instance_id):
         if instance_id not in self._user_data:
-            attribute = ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+            attribute = ec2.describe_instance_attribute(
+                InstanceId=instance_id, Attribute="userData"
+            )
             encoded = attribute.get("UserData", {}).get("Value")
             self._user_data[instance_id] = (
                 base64.b64decode(encoded).decode("utf-8", "replace") if encoded else ""
@@ -255,7 +275,9 @@ class EcsAgentEmulator:
 
     def _size_of(self, ec2, instance_type):
         if instance_type not in self._instance_types:
-            described = ec2.describe_instance_types(InstanceTypes=[instance_type])["InstanceTypes"][0]
+            described = ec2.describe_instance_types(InstanceTypes=[instance_type])["InstanceTypes"][
+                0
+            ]
             self._instance_types[instance_type] = (
                 1024 * described["VCpuInfo"]["DefaultVCpus"],
                 registered_memory_mib(described["MemoryInfo"]["SizeInMiB"]),
@@ -279,7 +301,11 @@ class EcsAgentEmulator:
         parameter = self._ecs_ami_parameter(region, image_id, name)
         if parameter is None:
             return AmiFacts(
-                FALLBACK_AGENT_VERSION, FALLBACK_DOCKER_VERSION, False, windows, _os_family(name, windows)
+                FALLBACK_AGENT_VERSION,
+                FALLBACK_DOCKER_VERSION,
+                False,
+                windows,
+                _os_family(name, windows),
             )
         return AmiFacts(
             parameter["ecs_agent_version"],

@@ -10,14 +10,20 @@ from ._patching import replace, wrap
 def install():
     wrap(FakeAutoScalingGroup, "replace_autoscaling_group_instances", _launch_balanced)
     wrap(FakeAutoScalingGroup, "set_desired_capacity", _set_desired_capacity)
-    replace(FakeAutoScalingGroup, "update_from_cloudformation_json", classmethod(_update_from_cloudformation))
+    replace(
+        FakeAutoScalingGroup,
+        "update_from_cloudformation_json",
+        classmethod(_update_from_cloudformation),
+    )
 
 
 def _number(value):
     return None if value is None else int(value)
 
 
-def _update_from_cloudformation(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+def _update_from_cloudformation(
+    cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+):
     """Update the group in place, as CloudFormation does unless the group's name changes.
 
     moto replaces the group on every update, so scaling a stack launched all-new instances.
@@ -29,7 +35,9 @@ def _update_from_cloudformation(cls, original_resource, new_resource_name, cloud
         original_resource.name not in backend.autoscaling_groups
     ):
         replacement = cls._localcloud_original_update_from_cloudformation_json
-        return replacement(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+        return replacement(
+            original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
     return backend.update_auto_scaling_group(
         name=original_resource.name,
         availability_zones=properties.get("AvailabilityZones", []),

@@ -14,7 +14,13 @@ WINDOWS_DOCKER_VERSION = "Docker version 25.0.6"
 WINDOWS_OWNER_ID = "801119661308"
 
 # (year, edition) of each ECS-optimized Windows Server AMI the console offers.
-WINDOWS_EDITIONS = (("2019", "Full"), ("2019", "Core"), ("2016", "Full"), ("2022", "Full"), ("2022", "Core"))
+WINDOWS_EDITIONS = (
+    ("2019", "Full"),
+    ("2019", "Core"),
+    ("2016", "Full"),
+    ("2022", "Full"),
+    ("2022", "Core"),
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,10 @@ class WindowsAmi:
 
     @property
     def description(self):
-        return f"Microsoft Windows Server {self.year} {self.edition} optimized for ECS and provided by Amazon"
+        return (
+            f"Microsoft Windows Server {self.year} {self.edition} "
+            "optimized for ECS and provided by Amazon"
+        )
 
     @property
     def latest_parameter(self):

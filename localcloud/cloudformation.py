@@ -1,4 +1,4 @@
-"""CloudFormation stacks that report each resource, roll back on failure and delete in dependency order, as AWS's do."""
+"""CloudFormation stacks that report each resource, roll back and delete in order, as on AWS."""
 
 import contextvars
 import re
@@ -36,6 +36,10 @@ class ResourceFailed(Exception):
         self.reason = reason
 
 
+def _failed(action, failure):
+    return f"The following resource(s) failed to {action}: [{failure.logical_id}]. "
+
+
 def _reason(error):
     message = getattr(error, "message", None) or str(error)
     return f'Resource handler returned message: "{message}"'
@@ -43,7 +47,9 @@ def _reason(error):
 
 def _stack_of(resource_map):
     backend = cloudformation_backends[resource_map._account_id][resource_map._region_name]
-    return backend.stacks.get(resource_map.stack_id) or backend.deleted_stacks.get(resource_map.stack_id)
+    return backend.stacks.get(resource_map.stack_id) or backend.deleted_stacks.get(
+        resource_map.stack_id
+    )
 
 
 def _resource_event(stack, logical_id, resource_type, status, physical_id="", reason=None):
@@ -63,7 +69,9 @@ def _resource_event(stack, logical_id, resource_type, status, physical_id="", re
     )
 
 
-def _parse_and_create_resource(original, logical_id, resource_json, resources_map, account_id, region_name):
+def _parse_and_create_resource(
+    original, logical_id, resource_json, resources_map, account_id, region_name
+):
     stack = _stack_of(resources_map)
     resource_type = resource_json["Type"]
     _resource_event(stack, logical_id, resource_type, "CREATE_IN_PROGRESS")
@@ -98,7 +106,9 @@ def _finished(resource_map):
 
 
 def _held(resource_map):
-    return [name for name in resource_map._resource_json_map if name in resource_map._parsed_resources]
+    return [
+        name for name in resource_map._resource_json_map if name in resource_map._parsed_resources
+    ]
 
 
 def _resource_map_getitem(original, self, key):
@@ -135,7 +145,9 @@ def _references(body, names):
                     found.add(target)
                 elif key == "Fn::Sub":
                     template = value[0] if isinstance(value, list) else value
-                    found.update(m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", str(template)))
+                    found.update(
+                        m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", str(template))
+                    )
                 walk(value)
         elif isinstance(node, list):
             for item in node:
@@ -157,7 +169,8 @@ def delete_resources(stack):
     remaining = [
         name
         for name in _held(resource_map)
-        if template[name].get("DeletionPolicy") != "Retain" and resource_map._parsed_resources[name] is not None
+        if template[name].get("DeletionPolicy") != "Retain"
+        and resource_map._parsed_resources[name] is not None
     ]
     while remaining:
         ready = [
@@ -240,7 +253,7 @@ def _stack_delete(self):
         self.status = "DELETE_FAILED"
         self._add_stack_event(
             "DELETE_FAILED",
-            resource_status_reason=f"The following resource(s) failed to delete: [{failure.logical_id}]. ",
+            resource_status_reason=_failed("delete", failure),
         )
         raise
     self.status = "DELETE_COMPLETE"
@@ -287,14 +300,13 @@ def _fail_creation(backend, stack, failure):
         stack.status = "CREATE_FAILED"
         stack._add_stack_event(
             "CREATE_FAILED",
-            resource_status_reason=f"The following resource(s) failed to create: [{failure.logical_id}]. ",
+            resource_status_reason=_failed("create", failure),
         )
         return stack
     stack.status = "ROLLBACK_IN_PROGRESS"
     stack._add_stack_event(
         "ROLLBACK_IN_PROGRESS",
-        resource_status_reason=f"The following resource(s) failed to create: [{failure.logical_id}]. "
-        "Rollback requested by user.",
+        resource_status_reason=_failed("create", failure) + "Rollback requested by user.",
     )
     try:
         delete_resources(stack)

@@ -1,4 +1,4 @@
-"""EC2 images and instances as AWS has them: ECS-optimized AMIs with their real disks, Windows ECS AMIs, launch template profiles."""
+"""EC2 as AWS has it: ECS AMIs with their real disks, Windows ECS AMIs, full launch templates."""
 
 import contextlib
 
@@ -23,7 +23,9 @@ def install():
     replace(Subnet, "create_from_cloudformation_json", classmethod(_subnet_from_cloudformation))
 
 
-def _subnet_from_cloudformation(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+def _subnet_from_cloudformation(
+    cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+):
     create = cls._localcloud_original_create_from_cloudformation_json
     subnet = create(resource_name, cloudformation_json, account_id, region_name, **kwargs)
     # moto ignores MapPublicIpOnLaunch in a template, so no instance got a public address.
@@ -81,7 +83,12 @@ def _block_device_mappings(self):
         return Ami._localcloud_original_block_device_mappings.fget(self)
     mappings = []
     for index, (device, size) in enumerate(layout):
-        ebs = {"DeleteOnTermination": True, "VolumeSize": size, "VolumeType": "gp2", "Encrypted": False}
+        ebs = {
+            "DeleteOnTermination": True,
+            "VolumeSize": size,
+            "VolumeType": "gp2",
+            "Encrypted": False,
+        }
         if index == 0:
             ebs["SnapshotId"] = self.ebs_snapshot.id
         mappings.append({"DeviceName": device, "Ebs": ebs})
@@ -106,7 +113,17 @@ def _setup_defaults(original, self):
         self.ec2_backend.attach_volume(volume.id, self.id, device, True)
 
 
-def _add_block_device(original, self, size, device_path, snapshot_id, encrypted, delete_on_termination, kms_key_id, volume_type):
+def _add_block_device(
+    original,
+    self,
+    size,
+    device_path,
+    snapshot_id,
+    encrypted,
+    delete_on_termination,
+    kms_key_id,
+    volume_type,
+):
     existing = self.block_device_mapping.get(device_path)
     if existing is not None:
         # A mapping for a device the AMI already maps replaces that volume, as on AWS.
@@ -117,7 +134,14 @@ def _add_block_device(original, self, size, device_path, snapshot_id, encrypted,
         if delete_on_termination is None:
             delete_on_termination = True
     return original(
-        self, size, device_path, snapshot_id, encrypted, delete_on_termination, kms_key_id, volume_type
+        self,
+        size,
+        device_path,
+        snapshot_id,
+        encrypted,
+        delete_on_termination,
+        kms_key_id,
+        volume_type,
     )
 
 
@@ -129,7 +153,10 @@ def _run_instances(original, self, image_id, count, user_data, security_group_na
     )
     # A template's primary network interface decides the public address and carries the
     # security groups; moto reads neither from it.
-    if kwargs.get("associate_public_ip") is None and primary.get("AssociatePublicIpAddress") is not None:
+    if (
+        kwargs.get("associate_public_ip") is None
+        and primary.get("AssociatePublicIpAddress") is not None
+    ):
         kwargs["associate_public_ip"] = str(primary["AssociatePublicIpAddress"]).lower() == "true"
     if not kwargs.get("security_group_ids") and not security_group_names and primary.get("Groups"):
         kwargs["security_group_ids"] = list(primary["Groups"])

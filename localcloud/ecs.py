@@ -1,4 +1,4 @@
-"""ECS as AWS runs it: container instances keep what the agent registers, clusters count and refuse as AWS does."""
+"""ECS as AWS runs it: registrations keep what the agent sends; clusters count and refuse."""
 
 import copy
 import json
@@ -29,7 +29,9 @@ def install():
     wrap(EC2ContainerServiceBackend, "create_cluster", _create_cluster)
     wrap(EC2ContainerServiceBackend, "delete_cluster", _delete_cluster)
     wrap(EC2ContainerServiceBackend, "list_clusters", _list_clusters)
-    wrap(EC2ContainerServiceBackend, "deregister_container_instance", _deregister_container_instance)
+    wrap(
+        EC2ContainerServiceBackend, "deregister_container_instance", _deregister_container_instance
+    )
     wrap(EC2ContainerServiceBackend, "describe_container_instances", _describe_container_instances)
     wrap(EC2ContainerServiceBackend, "update_container_instances_state", _with_instance_table)
     wrap(EC2ContainerServiceBackend, "_get_resource", _get_resource)
@@ -53,7 +55,7 @@ class ClusterContainsTasksException(ECSException):
 
 
 def inactive_container_instances(backend, cluster_name):
-    """Deregistered container instances: AWS still describes them (INACTIVE) but no longer lists them."""
+    """Deregistered container instances, which AWS still describes (INACTIVE) but no longer lists."""
     store = backend.__dict__.setdefault("_localcloud_inactive_container_instances", {})
     return store.setdefault(cluster_name, {})
 

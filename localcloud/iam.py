@@ -1,4 +1,4 @@
-"""IAM with AWS's managed policies, which every AWS account has (moto loads them only when asked)."""
+"""IAM with AWS's managed policies, which every AWS account has (moto loads them on request)."""
 
 from moto.core.config import default_user_config
 from moto.iam.models import IAMBackend, iam_backends

@@ -1,4 +1,4 @@
-"""The local cloud's state on disk: every moto backend pickled whole, so ids and ARNs survive a restart.
+"""The local cloud's state on disk: every moto backend pickled, so ids survive a restart.
 
 Replaying recorded requests (moto's recorder) would mint new random ids for every instance,
 stack and container instance, and the console keeps those ids; a pickle keeps them exactly.
@@ -56,9 +56,7 @@ class _Pickler(pickle.Pickler):
 
 def snapshot():
     """Every backend in use, pickled; call it while no request is changing them."""
-    backends = {
-        (bd.backend.__module__, bd.service_name): dict(bd) for bd in BackendDict._instances
-    }
+    backends = {(bd.backend.__module__, bd.service_name): dict(bd) for bd in BackendDict._instances}
     buffer = io.BytesIO()
     _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(
         {"moto": moto.__version__, "backends": backends}
@@ -73,7 +71,9 @@ def restore(data):
     except Exception as error:
         raise StateError(f"the state file cannot be read ({error})") from error
     if state.get("moto") != moto.__version__:
-        raise StateError(f"the state file was written by moto {state.get('moto')}, not {moto.__version__}")
+        raise StateError(
+            f"the state file was written by moto {state.get('moto')}, not {moto.__version__}"
+        )
     for (module_name, service_name), accounts in state["backends"].items():
         backends = _backend_dict(module_name, service_name)
         backends.clear()

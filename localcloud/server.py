@@ -1,4 +1,4 @@
-"""The local cloud as a process: moto's server on one address, changed by install(), with the ECS agent running."""
+"""The local cloud as a process: moto's server on one address, changed, with the ECS agent."""
 
 import argparse
 import contextlib
@@ -27,7 +27,14 @@ log = logging.getLogger("localcloud")
 class LocalCloud:
     """moto's ThreadedMotoServer plus the agent emulator and, with a state dir, saved state."""
 
-    def __init__(self, host="127.0.0.1", port=5000, state_dir=None, regions=DEFAULT_REGIONS, sync_interval=1.0):
+    def __init__(
+        self,
+        host="127.0.0.1",
+        port=5000,
+        state_dir=None,
+        regions=DEFAULT_REGIONS,
+        sync_interval=1.0,
+    ):
         self.host = host
         self.port = port
         self.state_dir = state_dir
@@ -52,7 +59,9 @@ class LocalCloud:
         localcloud.install()
         if self.state_dir:
             self._restore()
-        self._server = _locking_server_class()(self, ip_address=self.host, port=self.port, verbose=False)
+        self._server = _locking_server_class()(
+            self, ip_address=self.host, port=self.port, verbose=False
+        )
         self._server.start()
         self._warm_up()
         self._spawn(self._run_agent, "localcloud-agent")
@@ -89,7 +98,9 @@ class LocalCloud:
     def _session(self):
         # The agent authenticates as the account's own instances would; any key maps to it.
         return boto3.session.Session(
-            aws_access_key_id="localcloud", aws_secret_access_key="localcloud", region_name=self.configured_regions[0]
+            aws_access_key_id="localcloud",
+            aws_secret_access_key="localcloud",
+            region_name=self.configured_regions[0],
         )
 
     def _warm_up(self):
@@ -105,16 +116,25 @@ class LocalCloud:
             )
             session.client("cloudformation", **kwargs).list_stacks()
             session.client("autoscaling", **kwargs).describe_auto_scaling_groups()
-        session.client("iam", region_name=self.configured_regions[0], endpoint_url=self.endpoint_url).list_roles()
+        session.client(
+            "iam", region_name=self.configured_regions[0], endpoint_url=self.endpoint_url
+        ).list_roles()
 
     def _run_agent(self):
         from .agent import EcsAgentEmulator
 
-        agent = EcsAgentEmulator(regions=self.regions, endpoint_url=self.endpoint_url, session=self._session())
+        agent = EcsAgentEmulator(
+            regions=self.regions, endpoint_url=self.endpoint_url, session=self._session()
+        )
         while not self._stopping.wait(self.sync_interval):
             try:
                 for change in agent.sync():
-                    log.info("%s %s %s", change.action, change.ec2_instance_id, change.container_instance_arn)
+                    log.info(
+                        "%s %s %s",
+                        change.action,
+                        change.ec2_instance_id,
+                        change.container_instance_arn,
+                    )
             except Exception:
                 # The agent keeps going, as the real one restarts after a failure.
                 log.exception("ECS agent sync failed")
@@ -229,7 +249,9 @@ def main(argv=None):
         default=os.environ.get("LOCALCLOUD_REGIONS", ",".join(DEFAULT_REGIONS)),
         help="comma-separated regions the agent always watches (default us-east-1)",
     )
-    parser.add_argument("--sync-interval", type=float, default=1.0, help="seconds between agent passes")
+    parser.add_argument(
+        "--sync-interval", type=float, default=1.0, help="seconds between agent passes"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="localcloud: %(message)s")
 
@@ -261,8 +283,20 @@ def running_local_cloud(port=None, state_dir=None, timeout=60, extra_args=()):
     """Run `python -m localcloud` on 127.0.0.1 and yield its endpoint URL once it answers."""
     port = port or free_port()
     project = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [project, os.environ.get("PYTHONPATH")])))
-    command = [sys.executable, "-m", "localcloud", "--host", "127.0.0.1", "--port", str(port), *extra_args]
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [project, os.environ.get("PYTHONPATH")])),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "localcloud",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *extra_args,
+    ]
     if state_dir:
         command += ["--state-dir", str(state_dir)]
     process = subprocess.Popen(

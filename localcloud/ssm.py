@@ -1,4 +1,4 @@
-"""SSM public parameters as AWS publishes them: ECS-optimized AMI values in JSON, Windows AMIs present."""
+"""SSM public parameters as AWS publishes them: ECS AMIs as JSON, and the Windows ones."""
 
 import json
 from collections import defaultdict
@@ -39,7 +39,11 @@ def _publish_as_aws_does(parameters):
         value = ami.recommended()
         _put(parameters, f"{ami.family_path}/recommended", json.dumps(value, separators=(",", ":")))
         _publish_members(parameters, f"{ami.family_path}/recommended", value, replace=True)
-        _put(parameters, f"{ami.family_path}/{ami.image_name}", json.dumps(value, separators=(",", ":")))
+        _put(
+            parameters,
+            f"{ami.family_path}/{ami.image_name}",
+            json.dumps(value, separators=(",", ":")),
+        )
         _put(parameters, ami.latest_parameter, ami.image_id)
 
 

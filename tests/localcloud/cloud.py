@@ -89,9 +89,15 @@ def console_stack_template(cluster, image_id, instance_type="t2.micro", subnet2_
                 "InternetGateway": {"Type": "AWS::EC2::InternetGateway"},
                 "AttachGateway": {
                     "Type": "AWS::EC2::VPCGatewayAttachment",
-                    "Properties": {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": "InternetGateway"}},
+                    "Properties": {
+                        "VpcId": {"Ref": "Vpc"},
+                        "InternetGatewayId": {"Ref": "InternetGateway"},
+                    },
                 },
-                "RouteViaIgw": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+                "RouteViaIgw": {
+                    "Type": "AWS::EC2::RouteTable",
+                    "Properties": {"VpcId": {"Ref": "Vpc"}},
+                },
                 "PublicRouteViaIgw": {
                     "Type": "AWS::EC2::Route",
                     "DependsOn": "AttachGateway",
@@ -109,7 +115,12 @@ def console_stack_template(cluster, image_id, instance_type="t2.micro", subnet2_
                         "GroupDescription": "ECS Allowed Ports",
                         "VpcId": {"Ref": "Vpc"},
                         "SecurityGroupIngress": [
-                            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"}
+                            {
+                                "IpProtocol": "tcp",
+                                "FromPort": 80,
+                                "ToPort": 80,
+                                "CidrIp": "0.0.0.0/0",
+                            }
                         ],
                     },
                 },
@@ -130,7 +141,9 @@ def console_stack_template(cluster, image_id, instance_type="t2.micro", subnet2_
                         "VPCZoneIdentifier": [{"Ref": "PubSubnetAz1"}, {"Ref": "PubSubnetAz2"}],
                         "LaunchTemplate": {
                             "LaunchTemplateId": {"Ref": "EcsInstanceLaunchTemplate"},
-                            "Version": {"Fn::GetAtt": ["EcsInstanceLaunchTemplate", "LatestVersionNumber"]},
+                            "Version": {
+                                "Fn::GetAtt": ["EcsInstanceLaunchTemplate", "LatestVersionNumber"]
+                            },
                         },
                         "MinSize": "0",
                         "MaxSize": {"Ref": "AsgMaxSize"},

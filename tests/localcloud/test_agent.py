@@ -20,7 +20,9 @@ def test_it_reads_the_cluster_from_linux_user_data():
 
 def test_it_reads_the_cluster_from_windows_user_data_in_either_quotes():
     assert cluster_from_user_data(windows_user_data("win_1")) == "win_1"
-    assert cluster_from_user_data('Initialize-ECSAgent -Cluster "win-2" -EnableTaskIAMRole') == "win-2"
+    assert (
+        cluster_from_user_data('Initialize-ECSAgent -Cluster "win-2" -EnableTaskIAMRole') == "win-2"
+    )
 
 
 def test_it_finds_no_cluster_in_user_data_that_names_none():
@@ -90,7 +92,9 @@ def test_an_amazon_linux_1_instance_reports_its_own_older_agent(aws):
 
 def test_a_windows_instance_joins_the_cluster_its_powershell_names_with_its_windows_agent(aws):
     image_id = aws.ssm.get_parameter(Name=WINDOWS_2019)["Parameter"]["Value"]
-    windows = recommended(aws, "/aws/service/ecs/optimized-ami/windows_server/2019/english/full/recommended")
+    windows = recommended(
+        aws, "/aws/service/ecs/optimized-ami/windows_server/2019/english/full/recommended"
+    )
     aws.ecs.create_cluster(clusterName="win")
     launch(aws, windows_user_data("win"), instance_type="t3.large", image_id=image_id)
 

@@ -10,7 +10,9 @@ STACK = "EC2ContainerService-demo"
 
 
 def create(aws, count=2, **kwargs):
-    template = kwargs.pop("template", None) or console_stack_template("demo", recommended(aws)["image_id"])
+    template = kwargs.pop("template", None) or console_stack_template(
+        "demo", recommended(aws)["image_id"]
+    )
     return aws.cloudformation.create_stack(
         StackName=STACK,
         TemplateBody=template,
@@ -41,16 +43,29 @@ def running_instances(aws):
 def test_each_resource_reports_its_creation_in_the_stack_events(aws):
     stack_id = create(aws)
 
-    completed = {e["LogicalResourceId"] for e in events(aws, stack_id) if e["ResourceStatus"] == "CREATE_COMPLETE"}
+    completed = {
+        e["LogicalResourceId"]
+        for e in events(aws, stack_id)
+        if e["ResourceStatus"] == "CREATE_COMPLETE"
+    }
 
     assert status(aws, stack_id) == "CREATE_COMPLETE"
-    assert {"Vpc", "PubSubnetAz1", "PubSubnetAz2", "EcsInstanceLaunchTemplate", "EcsInstanceAsg", STACK} <= completed
+    assert {
+        "Vpc",
+        "PubSubnetAz1",
+        "PubSubnetAz2",
+        "EcsInstanceLaunchTemplate",
+        "EcsInstanceAsg",
+        STACK,
+    } <= completed
 
 
 def test_get_azs_of_the_stacks_own_region_places_the_subnets_in_its_first_two_zones(aws):
     create(aws)
 
-    subnets = aws.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": custom_vpcs(aws)}])["Subnets"]
+    subnets = aws.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": custom_vpcs(aws)}])[
+        "Subnets"
+    ]
 
     assert sorted(s["AvailabilityZone"] for s in subnets) == ["us-east-1a", "us-east-1b"]
 
@@ -119,7 +134,9 @@ def test_scaling_in_through_update_stack_terminates_instances_and_the_agent_dere
 
 
 def test_a_failing_resource_rolls_the_stack_back_and_the_event_gives_the_reason(aws):
-    template = console_stack_template("demo", recommended(aws)["image_id"], subnet2_cidr="10.9.0.0/24")
+    template = console_stack_template(
+        "demo", recommended(aws)["image_id"], subnet2_cidr="10.9.0.0/24"
+    )
 
     stack_id = create(aws, template=template)
 
@@ -132,7 +149,9 @@ def test_a_failing_resource_rolls_the_stack_back_and_the_event_gives_the_reason(
 
 
 def test_an_unknown_instance_type_fails_the_stack_as_aws_refuses_it(aws):
-    template = console_stack_template("demo", recommended(aws)["image_id"], instance_type="t2.gigantic")
+    template = console_stack_template(
+        "demo", recommended(aws)["image_id"], instance_type="t2.gigantic"
+    )
 
     stack_id = create(aws, template=template)
 
@@ -143,7 +162,9 @@ def test_an_unknown_instance_type_fails_the_stack_as_aws_refuses_it(aws):
 
 
 def test_on_failure_do_nothing_leaves_the_stack_create_failed_with_what_it_made(aws):
-    template = console_stack_template("demo", recommended(aws)["image_id"], subnet2_cidr="10.9.0.0/24")
+    template = console_stack_template(
+        "demo", recommended(aws)["image_id"], subnet2_cidr="10.9.0.0/24"
+    )
 
     stack_id = create(aws, template=template, OnFailure="DO_NOTHING")
 
@@ -152,7 +173,9 @@ def test_on_failure_do_nothing_leaves_the_stack_create_failed_with_what_it_made(
 
 
 def test_on_failure_delete_leaves_a_deleted_stack(aws):
-    template = console_stack_template("demo", recommended(aws)["image_id"], subnet2_cidr="10.9.0.0/24")
+    template = console_stack_template(
+        "demo", recommended(aws)["image_id"], subnet2_cidr="10.9.0.0/24"
+    )
 
     stack_id = create(aws, template=template, OnFailure="DELETE")
 

@@ -1,4 +1,4 @@
-"""Instances get the disks of their AMI and the instance profile of their launch template, as on AWS."""
+"""Instances get their AMI's disks and their launch template's settings, as on AWS."""
 
 import json
 
@@ -41,7 +41,9 @@ def test_a_bigger_root_in_the_launch_template_replaces_the_amis_root(aws):
 
 
 def test_an_al1_instance_has_its_docker_volume_sized_by_the_launch_template(aws):
-    image_id = recommended(aws, "/aws/service/ecs/optimized-ami/amazon-linux/recommended")["image_id"]
+    image_id = recommended(aws, "/aws/service/ecs/optimized-ami/amazon-linux/recommended")[
+        "image_id"
+    ]
     template = aws.ec2.create_launch_template(
         LaunchTemplateName="ecs",
         LaunchTemplateData={
@@ -62,7 +64,9 @@ def test_an_al1_instance_has_its_docker_volume_sized_by_the_launch_template(aws)
 def test_instances_launched_from_a_template_carry_its_instance_profile(aws):
     aws.iam.create_role(RoleName="ecsInstanceRole", AssumeRolePolicyDocument=json.dumps({}))
     aws.iam.create_instance_profile(InstanceProfileName="ecsInstanceRole")
-    aws.iam.add_role_to_instance_profile(InstanceProfileName="ecsInstanceRole", RoleName="ecsInstanceRole")
+    aws.iam.add_role_to_instance_profile(
+        InstanceProfileName="ecsInstanceRole", RoleName="ecsInstanceRole"
+    )
     template = aws.ec2.create_launch_template(
         LaunchTemplateName="ecs",
         LaunchTemplateData={
@@ -86,12 +90,18 @@ def test_a_template_subnet_that_maps_public_ips_gives_its_instances_one(aws):
             "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
             "Public": {
                 "Type": "AWS::EC2::Subnet",
-                "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.0.0/24", "MapPublicIpOnLaunch": True},
+                "Properties": {
+                    "VpcId": {"Ref": "Vpc"},
+                    "CidrBlock": "10.0.0.0/24",
+                    "MapPublicIpOnLaunch": True,
+                },
             },
         }
     }
     aws.cloudformation.create_stack(StackName="net", TemplateBody=json.dumps(template))
-    [subnet] = aws.ec2.describe_subnets(Filters=[{"Name": "cidr-block", "Values": ["10.0.0.0/24"]}])["Subnets"]
+    [subnet] = aws.ec2.describe_subnets(
+        Filters=[{"Name": "cidr-block", "Values": ["10.0.0.0/24"]}]
+    )["Subnets"]
 
     [instance] = aws.ec2.run_instances(
         ImageId=recommended(aws)["image_id"], SubnetId=subnet["SubnetId"], MinCount=1, MaxCount=1
@@ -105,15 +115,17 @@ def test_a_template_subnet_that_maps_public_ips_gives_its_instances_one(aws):
 def test_a_templates_network_interface_decides_the_public_ip_and_security_groups(aws):
     vpc_id = aws.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet_id = aws.ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.0.0/24")["Subnet"]["SubnetId"]
-    group_id = aws.ec2.create_security_group(GroupName="ecs", Description="ECS Allowed Ports", VpcId=vpc_id)[
-        "GroupId"
-    ]
+    group_id = aws.ec2.create_security_group(
+        GroupName="ecs", Description="ECS Allowed Ports", VpcId=vpc_id
+    )["GroupId"]
     template = aws.ec2.create_launch_template(
         LaunchTemplateName="ecs",
         LaunchTemplateData={
             "ImageId": recommended(aws)["image_id"],
             "InstanceType": "t2.micro",
-            "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": True, "Groups": [group_id]}],
+            "NetworkInterfaces": [
+                {"DeviceIndex": 0, "AssociatePublicIpAddress": True, "Groups": [group_id]}
+            ],
         },
     )["LaunchTemplate"]
     aws.autoscaling.create_auto_scaling_group(

@@ -7,11 +7,19 @@ from botocore.exceptions import ClientError
 
 from .cloud import container_instances, launch, resource
 
-VERSION = {"agentVersion": "1.107.0", "agentHash": "4f0a7d1c", "dockerVersion": "Docker version 25.0.16"}
+VERSION = {
+    "agentVersion": "1.107.0",
+    "agentHash": "4f0a7d1c",
+    "dockerVersion": "Docker version 25.0.16",
+}
 RESOURCES = [
     {"name": "CPU", "type": "INTEGER", "integerValue": 2048},
     {"name": "MEMORY", "type": "INTEGER", "integerValue": 3904},
-    {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ["22", "2375", "2376", "51678", "51679"]},
+    {
+        "name": "PORTS",
+        "type": "STRINGSET",
+        "stringSetValue": ["22", "2375", "2376", "51678", "51679"],
+    },
     {"name": "PORTS_UDP", "type": "STRINGSET", "stringSetValue": []},
 ]
 
@@ -34,7 +42,10 @@ def test_registering_keeps_the_version_info_resources_attributes_and_tags_sent(a
         aws,
         "demo",
         instance_id,
-        attributes=[{"name": "ecs.os-family", "value": "LINUX"}, {"name": "ecs.capability.task-eni"}],
+        attributes=[
+            {"name": "ecs.os-family", "value": "LINUX"},
+            {"name": "ecs.capability.task-eni"},
+        ],
         tags=[{"key": "team", "value": "blue"}],
     )
 

@@ -12,7 +12,11 @@ TRUST = json.dumps(
     {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
         ],
     }
 )
@@ -24,7 +28,9 @@ def test_the_ecs_instance_role_policy_can_be_attached(aws):
     aws.iam.attach_role_policy(RoleName="ecsInstanceRole", PolicyArn=ECS_FOR_EC2)
 
     attached = aws.iam.list_attached_role_policies(RoleName="ecsInstanceRole")["AttachedPolicies"]
-    assert attached == [{"PolicyName": "AmazonEC2ContainerServiceforEC2Role", "PolicyArn": ECS_FOR_EC2}]
+    assert attached == [
+        {"PolicyName": "AmazonEC2ContainerServiceforEC2Role", "PolicyArn": ECS_FOR_EC2}
+    ]
     assert aws.iam.get_policy(PolicyArn=ECS_FOR_EC2)["Policy"]["Path"] == "/service-role/"
 
 

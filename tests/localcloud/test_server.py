@@ -1,4 +1,4 @@
-"""`python -m localcloud` serves an AWS-like cloud over HTTP, runs the agent, and keeps state when asked."""
+"""`python -m localcloud` serves the cloud over HTTP, runs the agent and keeps state when asked."""
 
 import json
 import time
@@ -33,9 +33,9 @@ def test_a_launched_instance_becomes_a_container_instance_with_the_amis_agent(se
         assert endpoint_url.startswith("http://127.0.0.1:")
         aws = clients(session, endpoint_url)
         ami = json.loads(
-            aws["ssm"].get_parameter(Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended")[
-                "Parameter"
-            ]["Value"]
+            aws["ssm"].get_parameter(
+                Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended"
+            )["Parameter"]["Value"]
         )
         aws["ecs"].create_cluster(clusterName="demo")
         aws["ec2"].run_instances(
@@ -57,7 +57,9 @@ def test_a_launched_instance_becomes_a_container_instance_with_the_amis_agent(se
         assert container_instance["agentConnected"] is True
 
 
-def test_clusters_survive_a_restart_with_a_state_dir_and_an_empty_dir_starts_clean(session, tmp_path):
+def test_clusters_survive_a_restart_with_a_state_dir_and_an_empty_dir_starts_clean(
+    session, tmp_path
+):
     state_dir = tmp_path / "state"
     with running_local_cloud(state_dir=state_dir) as endpoint_url:
         ecs = clients(session, endpoint_url)["ecs"]

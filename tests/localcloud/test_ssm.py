@@ -78,7 +78,9 @@ def test_the_amazon_linux_1_ami_has_an_8_gib_root_and_a_22_gib_docker_volume(aws
 
 @pytest.mark.parametrize("year,edition", WINDOWS_EDITIONS)
 def test_windows_ecs_amis_are_published_as_on_aws_and_exist_in_ec2(aws, year, edition):
-    latest = f"/aws/service/ami-windows-latest/Windows_Server-{year}-English-{edition}-ECS_Optimized"
+    latest = (
+        f"/aws/service/ami-windows-latest/Windows_Server-{year}-English-{edition}-ECS_Optimized"
+    )
     family = f"{ROOT}/windows_server/{year}/english/{edition.lower()}/recommended"
 
     image_id = aws.ssm.get_parameter(Name=latest)["Parameter"]["Value"]
