@@ -5,7 +5,8 @@ import json
 
 from moto.core.responses import ActionResult
 from moto.ecs.exceptions import ClusterNotFoundException, ECSException, InvalidParameterException
-from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ec2.models.instances import Instance
+from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 from ._patching import replace, wrap
@@ -35,6 +36,7 @@ def install():
     wrap(EC2ContainerServiceBackend, "describe_container_instances", _describe_container_instances)
     wrap(EC2ContainerServiceBackend, "update_container_instances_state", _with_instance_table)
     wrap(EC2ContainerServiceBackend, "_get_resource", _get_resource)
+    wrap(Instance, "terminate", _terminate_instance)
     replace(EC2ContainerServiceResponse, "register_container_instance", _register_response)
     replace(EC2ContainerServiceResponse, "describe_clusters", _describe_clusters_response)
 
@@ -55,7 +57,7 @@ class ClusterContainsTasksException(ECSException):
 
 
 def inactive_container_instances(backend, cluster_name):
-    """Deregistered container instances, which AWS still describes (INACTIVE) but no longer lists."""
+    """Deregistered container instances: AWS describes them (INACTIVE) but no longer lists them."""
     store = backend.__dict__.setdefault("_localcloud_inactive_container_instances", {})
     return store.setdefault(cluster_name, {})
 
@@ -158,6 +160,27 @@ def _deregister_container_instance(original, self, cluster_str, container_instan
     container_instance.agent_connected = False
     inactive_container_instances(self, cluster.name)[container_instance_id] = container_instance
     return container_instance
+
+
+def _terminate_instance(original, self, *args, **kwargs):
+    was_running = self.state in ("pending", "running")
+    result = original(self, *args, **kwargs)
+    if was_running:
+        # "If you terminate a running container instance, Amazon ECS automatically deregisters
+        # the instance from your cluster": ECS does it at once, not the agent.
+        backend = ecs_backends[self.ec2_backend.account_id][self.ec2_backend.region_name]
+        for cluster_name, instances in list(backend.container_instances.items()):
+            if cluster_name not in backend.clusters:
+                continue
+            for container_instance in list(instances.values()):
+                if (
+                    container_instance.ec2_instance_id == self.id
+                    and container_instance.status in LIVE_STATUSES
+                ):
+                    backend.deregister_container_instance(
+                        cluster_name, container_instance.container_instance_arn, True
+                    )
+    return result
 
 
 def _describe_container_instances(original, self, cluster_str, container_instance_ids):

@@ -162,31 +162,30 @@ def test_an_instance_of_a_plain_ami_without_ecs_cluster_runs_no_agent(aws):
     assert EcsAgentEmulator(session=aws.session).sync() == []
 
 
-def test_a_terminated_instance_is_deregistered_and_the_cluster_count_follows(aws):
+def test_terminating_an_instance_deregisters_it_at_once_and_the_cluster_count_follows(aws):
     aws.ecs.create_cluster(clusterName="demo")
     keep, gone = launch(aws, linux_user_data("demo"), count=2)
     agent = EcsAgentEmulator(session=aws.session)
-    agent.sync()
+    registered = {c.ec2_instance_id: c.container_instance_arn for c in agent.sync()}
 
     aws.ec2.terminate_instances(InstanceIds=[gone])
-    changes = agent.sync()
 
-    assert [(c.action, c.ec2_instance_id) for c in changes] == [("deregistered", gone)]
     assert [ci["ec2InstanceId"] for ci in container_instances(aws, "demo")] == [keep]
     cluster = aws.ecs.describe_clusters(clusters=["demo"])["clusters"][0]
     assert cluster["registeredContainerInstancesCount"] == 1
     deregistered = aws.ecs.describe_container_instances(
-        cluster="demo", containerInstances=[changes[0].container_instance_arn]
+        cluster="demo", containerInstances=[registered[gone]]
     )["containerInstances"][0]
     assert deregistered["status"] == "INACTIVE"
     assert deregistered["agentConnected"] is False
+    assert agent.sync() == []
 
 
-def test_a_fresh_agent_deregisters_instances_that_terminated_while_it_was_away(aws):
+def test_a_fresh_agent_deregisters_instances_that_stopped_while_it_was_away(aws):
     aws.ecs.create_cluster(clusterName="demo")
     [instance_id] = launch(aws, linux_user_data("demo"))
     EcsAgentEmulator(session=aws.session).sync()
-    aws.ec2.terminate_instances(InstanceIds=[instance_id])
+    aws.ec2.stop_instances(InstanceIds=[instance_id])
 
     changes = EcsAgentEmulator(session=aws.session).sync()
 
