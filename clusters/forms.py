@@ -87,7 +87,7 @@ class TagForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("value") and not cleaned.get("key"):
+        if cleaned.get("value") and not cleaned.get("key") and "key" not in self.errors:
             self.add_error("key", "A tag with a value needs a key.")
         return cleaned
 
@@ -234,9 +234,8 @@ class Ec2LinuxClusterForm(forms.Form):
         ami = options.ami(self["ami_id"].value())
         if ami:
             fields["volume_size"].label = VOLUME_LABELS.get(ami.family, ROOT_VOLUME_LABEL)
-            if not self.is_bound and str(self["volume_size"].value()) in map(
-                str, MIN_VOLUME_GIB.values()
-            ):
+            typed = self.initial.get("volume_size", fields["volume_size"].initial)
+            if not self.is_bound and str(typed) in map(str, MIN_VOLUME_GIB.values()):
                 # Switching AMI moves an untouched default to the new AMI's own default.
                 self.initial["volume_size"] = MIN_VOLUME_GIB[ami.family]
 

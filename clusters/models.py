@@ -114,8 +114,13 @@ class Operation(models.Model):
         return sorted(self.steps.all(), key=lambda step: step.position)
 
     @property
+    def has_failed(self):
+        return any(step.state == Step.State.FAILED for step in self.steps.all())
+
+    @property
     def has_ended(self):
-        return all(step.has_ended for step in self.steps.all())
+        """Every step succeeded, or one failed: the steps after a failure never start."""
+        return self.has_failed or self.has_succeeded
 
     @property
     def has_succeeded(self):

@@ -1,0 +1,169 @@
+"""The stack template is a pure function of the wizard's configuration."""
+
+import json
+
+import pytest
+
+from clusters.stack_template import build_template, stack_parameters, template_body
+
+LAB_CONFIG = {
+    "cluster_name": "demo-cluster",
+    "instance_type": "t2.micro",
+    "instance_count": 1,
+    "ami_id": "ami-0123456789abcdef0",
+    "ami_family": "amazon-linux-2",
+    "volume_size": 30,
+    "key_name": "",
+    "vpc": "new",
+    "vpc_cidr": "10.0.0.0/16",
+    "subnet1_cidr": "10.0.0.0/24",
+    "subnet2_cidr": "10.0.1.0/24",
+    "auto_assign_public_ip": "subnet",
+    "security_group": "new",
+    "ingress_cidr": "0.0.0.0/0",
+    "ingress_from_port": 22,
+    "ingress_to_port": 22,
+    "instance_role": "ecsInstanceRole",
+    "t2_unlimited": False,
+}
+VPC_RESOURCES = {
+    "Vpc",
+    "PubSubnetAz1",
+    "PubSubnetAz2",
+    "InternetGateway",
+    "AttachGateway",
+    "RouteViaIgw",
+    "PublicRouteViaIgw",
+    "PubSubnet1RouteTableAssociation",
+    "PubSubnet2RouteTableAssociation",
+}
+
+
+def existing_network(**changes):
+    config = {**LAB_CONFIG, "vpc": "vpc-11112222", "subnet_ids": ["subnet-aaa", "subnet-bbb"]}
+    for key in ("vpc_cidr", "subnet1_cidr", "subnet2_cidr"):
+        config.pop(key)
+    config.update(changes)
+    return config
+
+
+def launch_template_data(config):
+    return build_template(config)["Resources"]["EcsInstanceLaunchTemplate"]["Properties"][
+        "LaunchTemplateData"
+    ]
+
+
+def test_a_new_vpc_makes_the_console_network_security_group_launch_template_and_group():
+    resources = build_template(LAB_CONFIG)["Resources"]
+
+    assert set(resources) == VPC_RESOURCES | {
+        "EcsSecurityGroup",
+        "EcsInstanceLaunchTemplate",
+        "EcsInstanceAsg",
+    }
+    assert resources["Vpc"]["Properties"]["CidrBlock"] == "10.0.0.0/16"
+    assert resources["PubSubnetAz1"]["Properties"]["CidrBlock"] == "10.0.0.0/24"
+    assert resources["PubSubnetAz2"]["Properties"]["CidrBlock"] == "10.0.1.0/24"
+    assert resources["PubSubnetAz2"]["Properties"]["AvailabilityZone"] == {
+        "Fn::Select": [1, {"Fn::GetAZs": ""}]
+    }
+
+
+def test_an_existing_vpc_makes_no_network_and_places_the_group_in_the_chosen_subnets():
+    resources = build_template(existing_network())["Resources"]
+
+    assert not VPC_RESOURCES & set(resources)
+    group = resources["EcsInstanceAsg"]["Properties"]
+    assert group["VPCZoneIdentifier"] == ["subnet-aaa", "subnet-bbb"]
+    assert resources["EcsSecurityGroup"]["Properties"]["VpcId"] == "vpc-11112222"
+
+
+def test_an_existing_security_group_is_used_and_none_is_made():
+    config = existing_network(security_group="sg-12345678")
+    resources = build_template(config)["Resources"]
+
+    assert "EcsSecurityGroup" not in resources
+    assert launch_template_data(config)["SecurityGroupIds"] == ["sg-12345678"]
+
+
+def test_the_new_security_group_opens_the_port_range_from_the_form():
+    group = build_template({**LAB_CONFIG, "ingress_from_port": 8000, "ingress_to_port": 8080})[
+        "Resources"
+    ]["EcsSecurityGroup"]["Properties"]
+
+    assert group["GroupDescription"] == "ECS Allowed Ports"
+    assert group["SecurityGroupIngress"] == [
+        {"IpProtocol": "tcp", "FromPort": 8000, "ToPort": 8080, "CidrIp": "0.0.0.0/0"}
+    ]
+
+
+def test_the_user_data_tells_the_ecs_agent_its_cluster():
+    encoded = launch_template_data(LAB_CONFIG)["UserData"]["Fn::Base64"]
+
+    assert encoded == "#!/bin/bash\necho ECS_CLUSTER=demo-cluster >> /etc/ecs/ecs.config\n"
+
+
+def test_the_launch_template_carries_the_ami_type_profile_and_root_volume():
+    data = launch_template_data(LAB_CONFIG)
+
+    assert data["ImageId"] == {"Ref": "EcsAmiId"}
+    assert data["InstanceType"] == {"Ref": "EcsInstanceType"}
+    assert data["IamInstanceProfile"] == {"Name": "ecsInstanceRole"}
+    assert data["BlockDeviceMappings"] == [
+        {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 30, "VolumeType": "gp2"}}
+    ]
+    assert "KeyName" not in data
+    assert "CreditSpecification" not in data
+
+
+def test_amazon_linux_1_sizes_the_docker_data_volume_instead_of_the_root():
+    data = launch_template_data({**LAB_CONFIG, "ami_family": "amazon-linux", "volume_size": 22})
+
+    assert data["BlockDeviceMappings"][0]["DeviceName"] == "/dev/xvdcz"
+
+
+def test_a_key_pair_is_set_only_when_chosen():
+    assert launch_template_data({**LAB_CONFIG, "key_name": "lab-key"})["KeyName"] == "lab-key"
+
+
+def test_t2_unlimited_sets_the_credit_specification():
+    data = launch_template_data({**LAB_CONFIG, "t2_unlimited": True})
+
+    assert data["CreditSpecification"] == {"CpuCredits": "unlimited"}
+
+
+@pytest.mark.parametrize("choice, expected", [("enabled", True), ("disabled", False)])
+def test_an_explicit_public_ip_choice_moves_the_security_group_onto_the_interface(choice, expected):
+    data = launch_template_data({**LAB_CONFIG, "auto_assign_public_ip": choice})
+
+    assert "SecurityGroupIds" not in data
+    assert data["NetworkInterfaces"] == [
+        {
+            "DeviceIndex": 0,
+            "AssociatePublicIpAddress": expected,
+            "Groups": [{"Ref": "EcsSecurityGroup"}],
+        }
+    ]
+
+
+def test_the_auto_scaling_group_keeps_the_number_of_instances_as_max_and_desired():
+    group = build_template(LAB_CONFIG)["Resources"]["EcsInstanceAsg"]["Properties"]
+
+    assert group["MinSize"] == "0"
+    assert group["MaxSize"] == group["DesiredCapacity"] == {"Ref": "AsgMaxSize"}
+    assert {"Key": "Name", "Value": "ECS Instance - EC2ContainerService-demo-cluster",
+            "PropagateAtLaunch": True} in group["Tags"]
+    assert {"Key": "AsgMaxSize", "Value": "1"} == {
+        "Key": "AsgMaxSize",
+        "Value": dict((p["ParameterKey"], p["ParameterValue"]) for p in stack_parameters(LAB_CONFIG))[
+            "AsgMaxSize"
+        ],
+    }
+
+
+def test_the_template_says_it_was_made_by_the_console():
+    outputs = build_template(LAB_CONFIG)["Outputs"]
+
+    assert outputs["UsedByECSCreateCluster"] == {"Value": "true"}
+    assert outputs["EcsInstanceAsgName"] == {"Value": {"Ref": "EcsInstanceAsg"}}
+    assert json.loads(template_body(LAB_CONFIG)) == build_template(LAB_CONFIG)

@@ -1,0 +1,135 @@
+"""The tasks claim a step, run it, and hand success on to the next step."""
+
+from datetime import timedelta
+
+import pytest
+from kombu.exceptions import OperationalError
+from django.utils import timezone
+
+from clusters import tasks
+from clusters.aws import client
+from clusters.models import Step
+
+
+@pytest.fixture
+def queue(monkeypatch):
+    """What the tasks send to the broker, recorded instead of sent (the worker test sends)."""
+    sent = []
+    monkeypatch.setattr(tasks.run_step, "delay", lambda step_id: sent.append((step_id, 0)))
+    monkeypatch.setattr(
+        tasks.run_step,
+        "apply_async",
+        lambda args, countdown=0: sent.append((args[0], countdown)),
+    )
+    return sent
+
+
+def test_a_successful_step_hands_on_to_the_next(launch, queue):
+    operation = launch()
+    cluster, role = operation.step(Step.Kind.CLUSTER), operation.step(Step.Kind.INSTANCE_ROLE)
+
+    tasks.run_step(cluster.pk)
+
+    cluster.refresh_from_db()
+    assert cluster.state == Step.State.SUCCEEDED
+    assert queue == [(role.pk, 0)]
+
+
+def test_the_last_step_hands_on_to_nothing(launch, queue):
+    operation = launch()
+    for step in operation.ordered_steps:
+        tasks.run_step(step.pk)
+
+    assert [s.state for s in operation.steps.all()] == [Step.State.SUCCEEDED] * 3
+    assert [step_id for step_id, _ in queue] == [s.pk for s in operation.ordered_steps[1:]]
+
+
+def test_a_step_another_worker_holds_is_left_alone(launch, queue):
+    step = launch().step(Step.Kind.CLUSTER)
+    assert step.claim()
+
+    tasks.run_step(step.pk)
+
+    step.refresh_from_db()
+    assert step.state == Step.State.IN_PROGRESS
+    assert step.message == ""
+    assert queue == []
+
+
+def test_an_ended_step_is_not_run_again(launch, queue):
+    step = launch().step(Step.Kind.CLUSTER)
+    step.mark_failed("An earlier reason")
+
+    tasks.run_step(step.pk)
+
+    step.refresh_from_db()
+    assert (step.state, step.message) == (Step.State.FAILED, "An earlier reason")
+
+
+def test_an_aws_refusal_fails_the_step_and_the_launch_stops_there(launch, queue):
+    import boto3
+
+    iam = boto3.client("iam", region_name="us-east-1")
+    iam.create_role(RoleName="otherRole", AssumeRolePolicyDocument="{}")
+    iam.create_instance_profile(InstanceProfileName="ecsInstanceRole")
+    iam.add_role_to_instance_profile(InstanceProfileName="ecsInstanceRole", RoleName="otherRole")
+    operation = launch()
+    tasks.run_step(operation.step(Step.Kind.CLUSTER).pk)
+    queue.clear()
+
+    tasks.run_step(operation.step(Step.Kind.INSTANCE_ROLE).pk)
+
+    role = operation.step(Step.Kind.INSTANCE_ROLE)
+    role.refresh_from_db()
+    assert role.state == Step.State.FAILED
+    assert role.message == "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1"
+    assert role.finished_at is not None
+    assert queue == []
+
+
+def test_an_unreachable_endpoint_hands_the_step_back_to_be_retried(
+    launch, queue, monkeypatch, settings
+):
+    operation = launch()
+    step = operation.step(Step.Kind.CLUSTER)
+    settings.AWS_MAX_ATTEMPTS = 1
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    client.cache_clear()
+
+    with pytest.raises(Exception) as raised:
+        tasks.run_step(step.pk)
+
+    client.cache_clear()
+    step.refresh_from_db()
+    assert "Could not reach AWS" in str(raised.value)
+    assert step.state == Step.State.IN_PROGRESS
+    assert step.message.startswith("AWS did not answer, trying again: Could not reach AWS")
+    assert step.claimed_until is None
+
+
+def test_resume_sends_again_only_stalled_steps_that_are_ready(launch, queue):
+    stalled_launch, fresh_launch = launch(), launch(cluster_name="other-cluster")
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Step.objects.filter(operation=stalled_launch).update(updated_at=an_hour_ago)
+
+    tasks.resume_unfinished_work()
+
+    # Only the first step of the stalled launch: the later ones wait for it, the fresh launch's
+    # message is presumably still on its way.
+    assert queue == [(stalled_launch.step(Step.Kind.CLUSTER).pk, 0)]
+
+
+def test_a_submission_survives_a_broker_that_is_away(
+    launch, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broker_away(step_id):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    monkeypatch.setattr(tasks.run_step, "delay", broker_away)
+    operation = launch()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        tasks.start_operation(operation)
+
+    assert len(callbacks) == 1
+    assert {step.state for step in operation.steps.all()} == {Step.State.PENDING}
