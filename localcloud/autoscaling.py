@@ -1,5 +1,6 @@
 """Auto Scaling groups that balance their instances across Availability Zones, as AWS does."""
 
+import copy
 from collections import Counter
 
 from moto.autoscaling.models import FakeAutoScalingGroup, autoscaling_backends
@@ -27,6 +28,8 @@ def _update_from_cloudformation(
     """Update the group in place, as CloudFormation does unless the group's name changes.
 
     moto replaces the group on every update, so scaling a stack launched all-new instances.
+    The group keeps its mixed instances policy (moto's own update would drop it): CloudFormation
+    sends every property of the group, the policy among them.
     """
     properties = cloudformation_json["Properties"]
     backend = autoscaling_backends[account_id][region_name]
@@ -49,6 +52,8 @@ def _update_from_cloudformation(
         vpc_zone_identifier=",".join(properties.get("VPCZoneIdentifier", [])) or None,
         health_check_period=_number(properties.get("HealthCheckGracePeriod")),
         health_check_type=properties.get("HealthCheckType"),
+        # moto rewrites the policy it keeps; the template's own copy stays as written.
+        mixed_instances_policy=copy.deepcopy(properties.get("MixedInstancesPolicy")),
     )
 
 

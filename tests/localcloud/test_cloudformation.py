@@ -1,5 +1,7 @@
 """Stacks report each resource, roll back on failure and delete everything they made, as on AWS."""
 
+import json
+
 import pytest
 
 from localcloud.agent import EcsAgentEmulator
@@ -129,6 +131,39 @@ def test_scaling_in_through_update_stack_terminates_instances_and_deregisters_th
     assert agent.sync() == []
     cluster = aws.ecs.describe_clusters(clusters=["demo"])["clusters"][0]
     assert cluster["registeredContainerInstancesCount"] == 1
+
+
+def test_scaling_a_stack_keeps_its_groups_mixed_instances_policy_as_aws_does(aws):
+    template = json.loads(console_stack_template("demo", recommended(aws)["image_id"]))
+    group = template["Resources"]["EcsInstanceAsg"]["Properties"]
+    group["MixedInstancesPolicy"] = {
+        "LaunchTemplate": {
+            "LaunchTemplateSpecification": group.pop("LaunchTemplate"),
+            "Overrides": [{"InstanceType": "t3.micro"}, {"InstanceType": "t3a.micro"}],
+        },
+        "InstancesDistribution": {
+            "OnDemandPercentageAboveBaseCapacity": 0,
+            "SpotAllocationStrategy": "price-capacity-optimized",
+        },
+    }
+    stack_id = create(aws, count=1, template=json.dumps(template))
+
+    aws.cloudformation.update_stack(
+        StackName=stack_id,
+        UsePreviousTemplate=True,
+        Parameters=[{"ParameterKey": "AsgMaxSize", "ParameterValue": "3"}],
+    )
+
+    assert status(aws, stack_id) == "UPDATE_COMPLETE"
+    [described] = aws.autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+    assert described["DesiredCapacity"] == 3
+    assert len(running_instances(aws)) == 3
+    policy = described["MixedInstancesPolicy"]
+    assert [o["InstanceType"] for o in policy["LaunchTemplate"]["Overrides"]] == [
+        "t3.micro",
+        "t3a.micro",
+    ]
+    assert policy["InstancesDistribution"]["SpotAllocationStrategy"] == "price-capacity-optimized"
 
 
 def test_a_failing_resource_rolls_the_stack_back_and_the_event_gives_the_reason(aws):
