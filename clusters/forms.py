@@ -21,9 +21,15 @@ MIN_VOLUME_GIB = {
     "amazon-linux-2-arm64": 30,
     "amazon-linux-2-gpu": 30,
     "amazon-linux": 22,
+    "windows": 30,
 }
+# What the storage field starts at: the snapshot's size, except Windows, which needs room to
+# pull its large container images (the console's choice).
+DEFAULT_VOLUME_GIB = {**MIN_VOLUME_GIB, "windows": 50}
 MAX_VOLUME_GIB = 16384
-VOLUME_LABELS = {"amazon-linux": "EBS storage (GiB)"}
+VOLUME_LABELS = {"amazon-linux": "EBS storage (GiB)", "windows": "EBS storage (GiB)"}
+# The most instance types an Auto Scaling group's mixed instances policy may override.
+MAX_SPOT_INSTANCE_TYPES = 40
 ROOT_VOLUME_LABEL = "Root EBS Volume Size (GiB)"
 
 
@@ -120,23 +126,32 @@ TagFormSet = forms.formset_factory(
 )
 
 
+# Where each EC2 template's AMIs come from; Networking only has no instances to look up.
+AMI_LOOKUPS = {
+    Template.EC2_LINUX: inventory.ecs_optimized_amis,
+    Template.EC2_WINDOWS: inventory.windows_ecs_amis,
+}
+
+
 class WizardOptions:
     """The drop-downs of Configure cluster, read from the region's AWS account in one place."""
 
-    def __init__(self, region, vpc_id=None):
+    def __init__(self, region, vpc_id=None, template=Template.EC2_LINUX):
         self.region = region
         self.errors = []
+        self.vpc_id = vpc_id if vpc_id and vpc_id != NEW else None
+        self.instance_types, self.amis, self.key_pairs, self.vpcs, self.roles = [], [], [], [], []
+        self.subnets, self.security_groups = [], []
+        if template not in AMI_LOOKUPS:
+            return
         self.instance_types = self._read(inventory.instance_types, region) or []
-        self.amis = self._read(inventory.ecs_optimized_amis, region) or []
+        self.amis = self._read(AMI_LOOKUPS[template], region) or []
         self.key_pairs = self._read(inventory.key_pairs, region) or []
         self.vpcs = self._read(inventory.vpcs, region) or []
         self.roles = self._read(inventory.instance_roles, region) or []
-        self.vpc_id = vpc_id if vpc_id and vpc_id != NEW else None
-        self.subnets = self._read(inventory.subnets, region, self.vpc_id) if self.vpc_id else []
-        self.security_groups = (
-            self._read(inventory.security_groups, region, self.vpc_id) if self.vpc_id else []
-        ) or []
-        self.subnets = self.subnets or []
+        if self.vpc_id:
+            self.subnets = self._read(inventory.subnets, region, self.vpc_id) or []
+            self.security_groups = self._read(inventory.security_groups, region, self.vpc_id) or []
 
     def _read(self, lookup, *args):
         try:
@@ -152,13 +167,37 @@ class WizardOptions:
     def ami(self, image_id):
         return next((ami for ami in self.amis if ami.image_id == image_id), None)
 
+    def recommended_ami(self, instance_type):
+        """The AMI the console picks for an instance type: the first of its architecture, with
+        GPU drivers when the type has GPUs and such an AMI exists."""
+        profiles = self._read(inventory.instance_type_profiles, self.region, [instance_type])
+        profile = (profiles or {}).get(instance_type)
+        if profile is None:
+            return None
+        fitting = [ami for ami in self.amis if ami.architecture in profile.architectures]
+        gpu = [ami for ami in fitting if ami.for_gpu]
+        if profile.has_gpu and gpu:
+            return gpu[0]
+        return next((ami for ami in fitting if not ami.for_gpu), None)
 
-class Ec2LinuxClusterForm(forms.Form):
-    """Configure cluster, for the EC2 Linux + Networking template."""
 
-    template = Template.EC2_LINUX
-    # Required whenever the instances they describe are wanted (not for an empty cluster).
-    marked_required = {"instance_type", "instance_count", "ami_id"}
+class OneOrMoreSelect(forms.SelectMultiple):
+    """A select of one value (On-Demand) or several (Spot): a lone value is a list of one."""
+
+    def value_from_datadict(self, data, files, name):
+        value = super().value_from_datadict(data, files, name)
+        return [value] if isinstance(value, str) else value
+
+
+class ClusterForm(forms.Form):
+    """Configure cluster's fields shared by every template: the name, a new VPC's CIDR blocks
+    and Container Insights. Tags are a formset beside the form."""
+
+    marked_required = set()
+    # Whether the template has the Instance configuration, Networking and IAM role sections.
+    offers_instances = False
+    # Fields whose value is picked again when the field named here changes (htmx "_changed").
+    follows = {}
 
     cluster_name = forms.CharField(
         label="Cluster name",
@@ -167,6 +206,129 @@ class Ec2LinuxClusterForm(forms.Form):
         help_text="Up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores "
         "are allowed.",
     )
+    vpc_cidr = forms.CharField(label="CIDR block", required=False, initial="10.0.0.0/16")
+    subnet1_cidr = forms.CharField(label="Subnet 1", required=False, initial="10.0.0.0/24")
+    subnet2_cidr = forms.CharField(label="Subnet 2", required=False, initial="10.0.1.0/24")
+    container_insights = forms.BooleanField(label="Enable Container Insights", required=False)
+
+    def __init__(self, *args, options, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = options
+
+    @property
+    def wants_new_vpc(self):
+        raise NotImplementedError
+
+    def _field_in_use(self, field):
+        """Whether a field shows on the page, given the choices around it."""
+        if field in ("vpc_cidr", "subnet1_cidr", "subnet2_cidr"):
+            return self.wants_new_vpc
+        return True
+
+    def clean_cluster_name(self):
+        name = self.cleaned_data["cluster_name"]
+        try:
+            existing = inventory.active_cluster(self.options.region, name)
+        except AwsError as error:
+            raise forms.ValidationError(f"Could not check the name with ECS: {error}") from error
+        if existing:
+            raise forms.ValidationError(
+                f"A cluster named {name} already exists in {self.options.region}. "
+                "Choose another name."
+            )
+        return name
+
+    def clean_vpc_cidr(self):
+        return self._clean_optional_cidr("vpc_cidr", "VPC CIDR block", prefixes=(16, 28))
+
+    def clean_subnet1_cidr(self):
+        return self._clean_optional_cidr("subnet1_cidr", "subnet CIDR block", prefixes=(16, 28))
+
+    def clean_subnet2_cidr(self):
+        return self._clean_optional_cidr("subnet2_cidr", "subnet CIDR block", prefixes=(16, 28))
+
+    def _clean_optional_cidr(self, field, label, prefixes):
+        value = self.cleaned_data[field]
+        if not self._field_in_use(field):
+            return value
+        if not value:
+            raise forms.ValidationError(f"Enter a {label}.")
+        network = parse_cidr(value, label)
+        shortest, longest = prefixes
+        if not shortest <= network.prefixlen <= longest:
+            raise forms.ValidationError(
+                f"A {label} must be between /{shortest} and /{longest}; {value} is "
+                f"/{network.prefixlen}."
+            )
+        return str(network)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self._field_in_use("vpc_cidr"):
+            self._check_new_vpc(cleaned)
+        return cleaned
+
+    def _check_new_vpc(self, cleaned):
+        vpc, first, second = (cleaned.get(f) for f in ("vpc_cidr", "subnet1_cidr", "subnet2_cidr"))
+        if not vpc:
+            return
+        vpc_net = ipaddress.ip_network(vpc)
+        for field, subnet in (("subnet1_cidr", first), ("subnet2_cidr", second)):
+            if subnet and not ipaddress.ip_network(subnet).subnet_of(vpc_net):
+                self.add_error(field, f"{subnet} is not inside the VPC's CIDR block {vpc}.")
+        if (
+            first
+            and second
+            and "subnet1_cidr" not in self.errors
+            and "subnet2_cidr" not in self.errors
+            and ipaddress.ip_network(first).overlaps(ipaddress.ip_network(second))
+        ):
+            self.add_error("subnet2_cidr", f"{second} overlaps Subnet 1 ({first}).")
+
+    def configuration(self, tags):
+        """The launch's configuration: what the stack, the steps and the status page need."""
+        data = self.cleaned_data
+        return {
+            "cluster_name": data["cluster_name"],
+            "tags": tags,
+            "container_insights": data["container_insights"],
+        }
+
+    def _new_vpc_configuration(self):
+        data = self.cleaned_data
+        return {key: data[key] for key in ("vpc_cidr", "subnet1_cidr", "subnet2_cidr")}
+
+
+class NetworkingOnlyClusterForm(ClusterForm):
+    """Configure cluster, for the Networking only template (AWS Fargate)."""
+
+    template = Template.NETWORKING_ONLY
+
+    create_vpc = forms.BooleanField(label="Create a new VPC for this cluster", required=False)
+
+    @property
+    def wants_new_vpc(self):
+        return bool(self["create_vpc"].value())
+
+    def configuration(self, tags):
+        config = super().configuration(tags)
+        config["create_vpc"] = self.cleaned_data["create_vpc"]
+        if config["create_vpc"]:
+            config.update(self._new_vpc_configuration())
+        return config
+
+
+class Ec2ClusterForm(ClusterForm):
+    """Configure cluster for the EC2 templates: instances, networking and their IAM role.
+    Subclasses name their AMIs' labels and defaults."""
+
+    offers_instances = True
+    # Required whenever the instances they describe are wanted (not for an empty cluster).
+    marked_required = {"instance_type", "instance_count", "ami_id"}
+    follows = {"instance_type": ("ami_id",)}
+    key_pair_none = "None - unable to SSH"
+    default_volume_gib = 30
+
     empty_cluster = forms.BooleanField(label="Create an empty cluster", required=False)
     provisioning_model = forms.ChoiceField(
         label="Provisioning Model",
@@ -174,22 +336,35 @@ class Ec2LinuxClusterForm(forms.Form):
         initial="on-demand",
         widget=forms.RadioSelect,
     )
-    instance_type = forms.ChoiceField(label="EC2 instance type", required=False)
+    spot_allocation_strategy = forms.ChoiceField(
+        label="Spot Instance allocation strategy",
+        choices=[("lowestPrice", "Lowest Price"), ("diversified", "Diversified")],
+        initial="diversified",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    spot_max_price = forms.DecimalField(
+        label="Maximum bid price (per instance/hour)",
+        required=False,
+        decimal_places=5,
+        help_text="In US dollars. Leave empty to pay the Spot price, capped at the On-Demand "
+        "price.",
+    )
+    instance_type = forms.MultipleChoiceField(
+        label="EC2 instance type", required=False, widget=OneOrMoreSelect
+    )
     t2_unlimited = forms.BooleanField(label="Enable T2 unlimited", required=False)
     instance_count = forms.IntegerField(
         label="Number of instances", min_value=0, max_value=1000, initial=1, required=False
     )
     ami_id = forms.ChoiceField(label="EC2 AMI ID", required=False)
-    volume_size = forms.IntegerField(label=ROOT_VOLUME_LABEL, required=False, initial=30)
+    volume_size = forms.IntegerField(label=ROOT_VOLUME_LABEL, required=False)
     key_name = forms.ChoiceField(
         label="Key pair",
         required=False,
         help_text="You will not be able to SSH into your EC2 instances without a key pair.",
     )
     vpc = forms.ChoiceField(label="VPC", required=False, initial=NEW)
-    vpc_cidr = forms.CharField(label="CIDR block", required=False, initial="10.0.0.0/16")
-    subnet1_cidr = forms.CharField(label="Subnet 1", required=False, initial="10.0.0.0/24")
-    subnet2_cidr = forms.CharField(label="Subnet 2", required=False, initial="10.0.1.0/24")
     subnet_ids = forms.MultipleChoiceField(
         label="Subnets", required=False, widget=forms.SelectMultiple(attrs={"size": 4})
     )
@@ -202,11 +377,9 @@ class Ec2LinuxClusterForm(forms.Form):
     ingress_cidr = forms.CharField(label="CIDR block", required=False, initial="0.0.0.0/0")
     ingress_port = forms.CharField(label="Port range", required=False, initial="80")
     instance_role = forms.ChoiceField(label="Container instance IAM role", required=False)
-    container_insights = forms.BooleanField(label="Enable Container Insights", required=False)
 
     def __init__(self, *args, options, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.options = options
+        super().__init__(*args, options=options, **kwargs)
         fields = self.fields
         fields["instance_type"].choices = [("", "Select an instance type")] + [
             (name, name) for name in options.instance_types
@@ -214,7 +387,8 @@ class Ec2LinuxClusterForm(forms.Form):
         fields["ami_id"].choices = [(ami.image_id, ami.display) for ami in options.amis]
         if options.amis:
             fields["ami_id"].initial = options.amis[0].image_id
-        fields["key_name"].choices = [("", "None - unable to SSH")] + [
+        fields["volume_size"].initial = self.default_volume_gib
+        fields["key_name"].choices = [("", self.key_pair_none)] + [
             (name, name) for name in options.key_pairs
         ]
         fields["vpc"].choices = [(NEW, "Create a new VPC")] + [
@@ -231,18 +405,37 @@ class Ec2LinuxClusterForm(forms.Form):
         fields["instance_role"].initial = (
             inventory.INSTANCE_ROLE_NAME if inventory.INSTANCE_ROLE_NAME in roles else CREATE_ROLE
         )
+        if not self.is_bound and "ami_id" not in self.initial:
+            self._default_ami_for_instance_type()
         ami = options.ami(self["ami_id"].value())
         if ami:
             fields["volume_size"].label = VOLUME_LABELS.get(ami.family, ROOT_VOLUME_LABEL)
             typed = self.initial.get("volume_size", fields["volume_size"].initial)
-            if not self.is_bound and str(typed) in map(str, MIN_VOLUME_GIB.values()):
+            if not self.is_bound and str(typed) in map(str, DEFAULT_VOLUME_GIB.values()):
                 # Switching AMI moves an untouched default to the new AMI's own default.
-                self.initial["volume_size"] = MIN_VOLUME_GIB[ami.family]
+                self.initial["volume_size"] = DEFAULT_VOLUME_GIB[ami.family]
+
+    def _default_ami_for_instance_type(self):
+        """The AMI drop-down's default follows the (first) instance type chosen."""
+        chosen = [name for name in self.initial.get("instance_type") or [] if name]
+        if not chosen or chosen[0] not in self.options.instance_types:
+            return
+        ami = self.options.recommended_ami(chosen[0])
+        if ami:
+            self.fields["ami_id"].initial = ami.image_id
 
     # Section by section, so templates and htmx refreshes can render one part of the page.
     @property
     def wants_instances(self):
         return not self["empty_cluster"].value()
+
+    @property
+    def wants_spot(self):
+        return self["provisioning_model"].value() == "spot"
+
+    @property
+    def chosen_instance_types(self):
+        return [name for name in self["instance_type"].value() or [] if name]
 
     @property
     def wants_new_vpc(self):
@@ -275,53 +468,18 @@ class Ec2LinuxClusterForm(forms.Form):
             f"access from known IP addresses only."
         )
 
-    def clean_cluster_name(self):
-        name = self.cleaned_data["cluster_name"]
-        try:
-            existing = inventory.active_cluster(self.options.region, name)
-        except AwsError as error:
-            raise forms.ValidationError(f"Could not check the name with ECS: {error}") from error
-        if existing:
-            raise forms.ValidationError(
-                f"A cluster named {name} already exists in {self.options.region}. "
-                "Choose another name."
-            )
-        return name
+    def clean_instance_type(self):
+        # The drop-down's "Select an instance type" is no type.
+        return [name for name in self.cleaned_data["instance_type"] if name]
 
-    def clean_provisioning_model(self):
-        model = self.cleaned_data["provisioning_model"]
-        if model == "spot":
-            raise forms.ValidationError(
-                "Spot instances are not available in ECS Console yet. Choose On-Demand Instance."
-            )
-        return model
-
-    def clean_vpc_cidr(self):
-        return self._clean_optional_cidr("vpc_cidr", "VPC CIDR block", prefixes=(16, 28))
-
-    def clean_subnet1_cidr(self):
-        return self._clean_optional_cidr("subnet1_cidr", "subnet CIDR block", prefixes=(16, 28))
-
-    def clean_subnet2_cidr(self):
-        return self._clean_optional_cidr("subnet2_cidr", "subnet CIDR block", prefixes=(16, 28))
+    def clean_spot_max_price(self):
+        price = self.cleaned_data["spot_max_price"]
+        if price is not None and price <= 0:
+            raise forms.ValidationError("A maximum price is more than $0 an hour.")
+        return price
 
     def clean_ingress_cidr(self):
         return self._clean_optional_cidr("ingress_cidr", "CIDR block", prefixes=(0, 32))
-
-    def _clean_optional_cidr(self, field, label, prefixes):
-        value = self.cleaned_data[field]
-        if not self._field_in_use(field):
-            return value
-        if not value:
-            raise forms.ValidationError(f"Enter a {label}.")
-        network = parse_cidr(value, label)
-        shortest, longest = prefixes
-        if not shortest <= network.prefixlen <= longest:
-            raise forms.ValidationError(
-                f"A {label} must be between /{shortest} and /{longest}; {value} is "
-                f"/{network.prefixlen}."
-            )
-        return str(network)
 
     def clean_ingress_port(self):
         value = self.cleaned_data["ingress_port"]
@@ -330,20 +488,18 @@ class Ec2LinuxClusterForm(forms.Form):
         return parse_port_range(value)
 
     def _field_in_use(self, field):
-        """Whether a field shows on the page, given the choices around it."""
         if not self.wants_instances:
             return False
-        if field in ("vpc_cidr", "subnet1_cidr", "subnet2_cidr"):
-            return self.wants_new_vpc
         if field in ("ingress_cidr", "ingress_port"):
             return self.wants_new_security_group
-        return True
+        return super()._field_in_use(field)
 
     def clean(self):
         cleaned = super().clean()
         if self.wants_instances:
             self._require_instance_fields(cleaned)
-            self._check_new_vpc(cleaned)
+            self._check_instance_types(cleaned)
+            self._check_ami_architecture(cleaned)
             self._check_existing_vpc(cleaned)
             self._check_volume(cleaned)
             self._check_t2_unlimited(cleaned)
@@ -357,27 +513,41 @@ class Ec2LinuxClusterForm(forms.Form):
             "volume_size": "Enter a volume size in GiB.",
         }
         for field, message in required.items():
-            if field not in self.errors and cleaned.get(field) in (None, ""):
+            if field not in self.errors and cleaned.get(field) in (None, "", []):
                 self.add_error(field, message)
 
-    def _check_new_vpc(self, cleaned):
-        if not self.wants_new_vpc:
+    def _check_instance_types(self, cleaned):
+        chosen = cleaned.get("instance_type") or []
+        if cleaned.get("provisioning_model") == "on-demand" and len(chosen) > 1:
+            self.add_error(
+                "instance_type",
+                "On-Demand instances are all of one type. Choose one, or choose Spot to mix "
+                "several.",
+            )
+        elif len(chosen) > MAX_SPOT_INSTANCE_TYPES:
+            self.add_error(
+                "instance_type",
+                f"An Auto Scaling group mixes at most {MAX_SPOT_INSTANCE_TYPES} instance types.",
+            )
+
+    def _check_ami_architecture(self, cleaned):
+        ami = self.options.ami(cleaned.get("ami_id"))
+        chosen = cleaned.get("instance_type")
+        if ami is None or not chosen or "instance_type" in self.errors:
             return
-        vpc, first, second = (cleaned.get(f) for f in ("vpc_cidr", "subnet1_cidr", "subnet2_cidr"))
-        if not vpc:
+        try:
+            profiles = inventory.instance_type_profiles(self.options.region, chosen)
+        except AwsError as error:
+            self.add_error("instance_type", f"Could not look up the instance types: {error}")
             return
-        vpc_net = ipaddress.ip_network(vpc)
-        for field, subnet in (("subnet1_cidr", first), ("subnet2_cidr", second)):
-            if subnet and not ipaddress.ip_network(subnet).subnet_of(vpc_net):
-                self.add_error(field, f"{subnet} is not inside the VPC's CIDR block {vpc}.")
-        if (
-            first
-            and second
-            and "subnet1_cidr" not in self.errors
-            and "subnet2_cidr" not in self.errors
-            and ipaddress.ip_network(first).overlaps(ipaddress.ip_network(second))
-        ):
-            self.add_error("subnet2_cidr", f"{second} overlaps Subnet 1 ({first}).")
+        misfits = [name for name in chosen if ami.architecture not in profiles[name].architectures]
+        if misfits:
+            self.add_error(
+                "ami_id",
+                f"{ami.label} runs on {ami.architecture} processors; "
+                f"{', '.join(misfits)} {'has' if len(misfits) == 1 else 'have'} none. "
+                "Choose an AMI for the instance type's architecture.",
+            )
 
     def _check_existing_vpc(self, cleaned):
         if self.wants_new_vpc:
@@ -400,28 +570,30 @@ class Ec2LinuxClusterForm(forms.Form):
             self.add_error("volume_size", f"An EBS volume can be at most {MAX_VOLUME_GIB} GiB.")
 
     def _check_t2_unlimited(self, cleaned):
-        instance_type = cleaned.get("instance_type") or ""
-        if cleaned.get("t2_unlimited") and not instance_type.startswith(("t2.", "t3.", "t3a.")):
+        others = [
+            name
+            for name in cleaned.get("instance_type") or []
+            if not name.startswith(("t2.", "t3.", "t3a."))
+        ]
+        if cleaned.get("t2_unlimited") and others:
             self.add_error(
-                "t2_unlimited", f"T2 unlimited is only for T2 and T3 instance types, not {instance_type}."
+                "t2_unlimited",
+                f"T2 unlimited is only for T2 and T3 instance types, not {', '.join(others)}.",
             )
 
     def configuration(self, tags):
-        """The launch's configuration: what the stack, the steps and the status page need."""
         data = self.cleaned_data
-        config = {
-            "cluster_name": data["cluster_name"],
-            "empty_cluster": data["empty_cluster"],
-            "tags": tags,
-            "container_insights": data["container_insights"],
-        }
+        config = super().configuration(tags)
+        config["empty_cluster"] = data["empty_cluster"]
         if not self.wants_instances:
             return config
         ami = self.options.ami(data["ami_id"])
         from_port, to_port = data["ingress_port"] or (None, None)
         config.update(
             provisioning_model=data["provisioning_model"],
-            instance_type=data["instance_type"],
+            # The launch template's type; Spot's Auto Scaling group mixes all of instance_types.
+            instance_type=data["instance_type"][0],
+            instance_types=data["instance_type"],
             t2_unlimited=data["t2_unlimited"],
             instance_count=data["instance_count"],
             ami_id=ami.image_id,
@@ -438,12 +610,14 @@ class Ec2LinuxClusterForm(forms.Form):
                 else data["instance_role"]
             ),
         )
-        if config["vpc"] == NEW:
+        if config["provisioning_model"] == "spot":
+            price = data["spot_max_price"]
             config.update(
-                vpc_cidr=data["vpc_cidr"],
-                subnet1_cidr=data["subnet1_cidr"],
-                subnet2_cidr=data["subnet2_cidr"],
+                spot_allocation_strategy=data["spot_allocation_strategy"] or "diversified",
+                spot_max_price="" if price is None else str(price.normalize()),
             )
+        if config["vpc"] == NEW:
+            config.update(self._new_vpc_configuration())
         else:
             config["subnet_ids"] = data["subnet_ids"]
         if config["security_group"] == NEW:
@@ -453,6 +627,28 @@ class Ec2LinuxClusterForm(forms.Form):
                 ingress_to_port=to_port,
             )
         return config
+
+
+class Ec2LinuxClusterForm(Ec2ClusterForm):
+    """Configure cluster, for the EC2 Linux + Networking template."""
+
+    template = Template.EC2_LINUX
+
+
+class Ec2WindowsClusterForm(Ec2ClusterForm):
+    """Configure cluster, for the EC2 Windows + Networking template: Windows Server AMIs, an
+    EBS volume of 50 GiB, and a key pair that decrypts the Administrator password for RDP."""
+
+    template = Template.EC2_WINDOWS
+    key_pair_none = "None - unable to RDP"
+    default_volume_gib = DEFAULT_VOLUME_GIB["windows"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key_name"].help_text = (
+            "You will not be able to RDP into your EC2 instances without a key pair: it "
+            "decrypts the Windows Administrator password."
+        )
 
 
 class ConsoleFormRenderer(TemplatesSetting):

@@ -28,6 +28,17 @@ LINUX_AMIS = {
     ),
 }
 
+# The ECS-optimized Windows Server AMIs the console offers, the first being the default. Their
+# "latest" SSM parameters hold a plain AMI id.
+WINDOWS_AMI_PARAMETER_ROOT = "/aws/service/ami-windows-latest"
+WINDOWS_AMIS = {
+    "Windows_Server-2019-English-Full": "Windows Server 2019 Full AMI",
+    "Windows_Server-2019-English-Core": "Windows Server 2019 Core AMI",
+    "Windows_Server-2016-English-Full": "Windows Server 2016 Full AMI",
+    "Windows_Server-2022-English-Full": "Windows Server 2022 Full AMI",
+    "Windows_Server-2022-English-Core": "Windows Server 2022 Core AMI",
+}
+
 SIZE_ORDER = ["nano", "micro", "small", "medium", "large", "xlarge", "metal"]
 
 
@@ -43,6 +54,24 @@ class Ami:
     @property
     def display(self):
         return f"{self.label} [{self.image_id}]"
+
+
+    @property
+    def architecture(self):
+        return "arm64" if self.family.endswith("-arm64") else "x86_64"
+
+    @property
+    def for_gpu(self):
+        return self.family.endswith("-gpu")
+
+
+@dataclass(frozen=True)
+class InstanceTypeProfile:
+    """What an instance type needs of an AMI: a processor architecture, and GPU drivers."""
+
+    name: str
+    architectures: tuple
+    has_gpu: bool
 
 
 @dataclass(frozen=True)
@@ -122,6 +151,40 @@ def ecs_optimized_amis(region):
             )
         )
     return sorted(amis, key=lambda ami: list(LINUX_AMIS).index(ami.family))
+
+
+@translate_errors
+def windows_ecs_amis(region):
+    """The ECS-optimized Windows Server AMIs of the region, from their SSM parameters in one call."""
+    names = {f"{WINDOWS_AMI_PARAMETER_ROOT}/{os}-ECS_Optimized": os for os in WINDOWS_AMIS}
+    response = client("ssm", region).get_parameters(Names=list(names))
+    amis = [
+        Ami(
+            family="windows",
+            label=WINDOWS_AMIS[names[parameter["Name"]]],
+            image_id=parameter["Value"],
+            image_name=f"{names[parameter['Name']]}-ECS_Optimized",
+            agent_version="",
+            runtime_version="",
+        )
+        for parameter in response["Parameters"]
+    ]
+    return sorted(amis, key=lambda ami: list(WINDOWS_AMIS.values()).index(ami.label))
+
+
+@translate_errors
+def instance_type_profiles(region, names):
+    """Each instance type's architectures and GPUs, by name: DescribeInstanceTypes, 100 a call."""
+    ec2 = client("ec2", region)
+    profiles = {}
+    for batch in chunks(sorted(set(names)), 100):
+        for item in ec2.describe_instance_types(InstanceTypes=batch)["InstanceTypes"]:
+            profiles[item["InstanceType"]] = InstanceTypeProfile(
+                name=item["InstanceType"],
+                architectures=tuple(item["ProcessorInfo"]["SupportedArchitectures"]),
+                has_gpu=bool(item.get("GpuInfo", {}).get("Gpus")),
+            )
+    return profiles
 
 
 @translate_errors

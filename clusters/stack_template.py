@@ -20,6 +20,19 @@ VOLUME_DEVICES = {
 }
 
 
+# Spot runs in the same Auto Scaling group as On-Demand, with a mixed instances policy, rather
+# than in an AWS::EC2::SpotFleet as the 2019 console did: one kind of group to scale (AsgMaxSize)
+# and delete, Auto Scaling's rebalancing and zone balancing, no ecsSpotFleetRole to create, and
+# AWS recommends Auto Scaling groups over Spot Fleet for new work. The console's two allocation
+# strategies map onto the group's: Lowest Price takes the cheapest pool, and Diversified's aim
+# (not losing every instance at once) is what price-capacity-optimized, AWS's recommended
+# strategy, does by choosing the pools least likely to be interrupted.
+SPOT_ALLOCATION_STRATEGIES = {
+    "lowestPrice": "lowest-price",
+    "diversified": "price-capacity-optimized",
+}
+
+
 def linux_user_data(cluster_name):
     return f"#!/bin/bash\necho ECS_CLUSTER={cluster_name} >> /etc/ecs/ecs.config\n"
 
@@ -47,6 +60,10 @@ def creates_security_group(config):
 
 def has_instances(config):
     return bool(config.get("instance_type"))
+
+
+def uses_spot(config):
+    return config.get("provisioning_model") == "spot"
 
 
 def stack_parameters(config):
@@ -219,25 +236,53 @@ def _launch_template(config):
 
 def _auto_scaling_group(config):
     stack_name = f"EC2ContainerService-{config['cluster_name']}"
-    return {
-        "Type": "AWS::AutoScaling::AutoScalingGroup",
-        "Properties": {
-            "VPCZoneIdentifier": _subnet_ids(config),
-            "LaunchTemplate": {
-                "LaunchTemplateId": {"Ref": "EcsInstanceLaunchTemplate"},
-                "Version": {"Fn::GetAtt": ["EcsInstanceLaunchTemplate", "LatestVersionNumber"]},
+    launch_template = {
+        "LaunchTemplateId": {"Ref": "EcsInstanceLaunchTemplate"},
+        "Version": {"Fn::GetAtt": ["EcsInstanceLaunchTemplate", "LatestVersionNumber"]},
+    }
+    properties = {
+        "VPCZoneIdentifier": _subnet_ids(config),
+        "MinSize": "0",
+        "MaxSize": {"Ref": "AsgMaxSize"},
+        "DesiredCapacity": {"Ref": "AsgMaxSize"},
+        "Tags": [
+            {"Key": "Name", "Value": f"ECS Instance - {stack_name}", "PropagateAtLaunch": True},
+            {
+                "Key": "Description",
+                "Value": "This instance is the part of the Auto Scaling group which was "
+                "created through ECS Console",
+                "PropagateAtLaunch": True,
             },
-            "MinSize": "0",
-            "MaxSize": {"Ref": "AsgMaxSize"},
-            "DesiredCapacity": {"Ref": "AsgMaxSize"},
-            "Tags": [
-                {"Key": "Name", "Value": f"ECS Instance - {stack_name}", "PropagateAtLaunch": True},
-                {
-                    "Key": "Description",
-                    "Value": "This instance is the part of the Auto Scaling group which was "
-                    "created through ECS Console",
-                    "PropagateAtLaunch": True,
-                },
-            ],
+        ]
+        + [
+            {"Key": tag["key"], "Value": tag["value"], "PropagateAtLaunch": True}
+            for tag in config.get("tags", [])
+        ],
+    }
+    if uses_spot(config):
+        properties["MixedInstancesPolicy"] = _mixed_instances_policy(config, launch_template)
+    else:
+        properties["LaunchTemplate"] = launch_template
+    return {"Type": "AWS::AutoScaling::AutoScalingGroup", "Properties": properties}
+
+
+def _mixed_instances_policy(config, launch_template):
+    """Every instance Spot, of any of the chosen types."""
+    strategy = SPOT_ALLOCATION_STRATEGIES[config["spot_allocation_strategy"]]
+    distribution = {
+        "OnDemandBaseCapacity": 0,
+        "OnDemandPercentageAboveBaseCapacity": 0,
+        "SpotAllocationStrategy": strategy,
+    }
+    if strategy == "lowest-price":
+        # The Spot Fleet's lowestPrice drew from the single cheapest pool.
+        distribution["SpotInstancePools"] = 1
+    if config.get("spot_max_price"):
+        distribution["SpotMaxPrice"] = config["spot_max_price"]
+    return {
+        "LaunchTemplate": {
+            "LaunchTemplateSpecification": launch_template,
+            "Overrides": [{"InstanceType": name} for name in config["instance_types"]],
         },
+        "InstancesDistribution": distribution,
     }

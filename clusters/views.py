@@ -9,14 +9,27 @@ from django_htmx.http import HttpResponseStopPolling
 
 from . import inventory
 from .aws import AwsError
-from .forms import Ec2LinuxClusterForm, TagFormSet, TemplateChoiceForm, WizardOptions
+from .forms import (
+    Ec2LinuxClusterForm,
+    Ec2WindowsClusterForm,
+    NetworkingOnlyClusterForm,
+    TagFormSet,
+    TemplateChoiceForm,
+    WizardOptions,
+)
 from .middleware import ecs_regions
 from .models import Operation, Template
 from .tasks import start_operation
 
-CONFIGURE_FORMS = {Template.EC2_LINUX: Ec2LinuxClusterForm}
+CONFIGURE_FORMS = {
+    Template.NETWORKING_ONLY: NetworkingOnlyClusterForm,
+    Template.EC2_LINUX: Ec2LinuxClusterForm,
+    Template.EC2_WINDOWS: Ec2WindowsClusterForm,
+}
 # Sections of Configure cluster that htmx may ask for again when a choice in them changes.
-CONFIGURE_SECTIONS = {"instance", "networking", "inbound-rules", "tags"}
+CONFIGURE_SECTIONS = {
+    "instance-panel", "instance", "networking", "inbound-rules", "tags", "new-vpc"
+}
 TEMPLATE_CARDS = [
     {
         "template": Template.NETWORKING_ONLY,
@@ -59,31 +72,27 @@ def cluster_list(request):
     return render(request, "clusters/cluster_list.html", {"clusters": clusters, "error": error})
 
 
-def _card(card):
-    return {**card, "label": card["template"].label, "available": card["template"] in CONFIGURE_FORMS}
-
-
 @require_http_methods(["GET", "POST"])
 def choose_template(request):
     form = TemplateChoiceForm(request.POST or None, initial={"template": Template.EC2_LINUX})
     if form.is_valid():
-        template = form.cleaned_data["template"]
-        if template in CONFIGURE_FORMS:
-            return redirect("clusters:configure", template=template)
-        form.add_error("template", f"{Template(template).label} is not available yet.")
-    cards = [_card(card) for card in TEMPLATE_CARDS]
+        return redirect("clusters:configure", template=form.cleaned_data["template"])
+    cards = [{**card, "label": card["template"].label} for card in TEMPLATE_CARDS]
     return render(request, "clusters/choose_template.html", {"form": form, "cards": cards})
 
 
 def _initial_from(data, form_class):
     """Values a person has typed so far, as initial values: a section can be drawn again
-    around a changed choice without judging fields the person has not finished."""
+    around a changed choice without judging fields the person has not finished. Fields that
+    follow the changed one (htmx sends its name as _changed) are left for the form to pick."""
     initial = {}
     for name, field in form_class.base_fields.items():
         if name in data:
             initial[name] = data.getlist(name) if hasattr(field, "choices") and getattr(
                 field.widget, "allow_multiple_selected", False
             ) else data.get(name)
+    for name in form_class.follows.get(data.get("_changed"), ()):
+        initial.pop(name, None)
     return initial
 
 
@@ -108,7 +117,7 @@ def configure_cluster(request, template):
     if form_class is None:
         raise Http404("No such cluster template")
     data = request.POST if request.method == "POST" else None
-    options = WizardOptions(request.region, vpc_id=(data or {}).get("vpc"))
+    options = WizardOptions(request.region, vpc_id=(data or {}).get("vpc"), template=template)
     refresh = (data or {}).get("_refresh")
     if refresh not in CONFIGURE_SECTIONS:
         refresh = None

@@ -57,10 +57,12 @@ def test_it_refuses_the_name_of_a_cluster_that_is_already_active(options, lab_da
     ]
 
 
-def test_it_refuses_spot_until_ecs_console_supports_it(options, lab_data):
-    errors = errors_of(options, lab_data, "provisioning_model", provisioning_model="spot")
+def test_on_demand_instances_are_of_one_type(options, lab_data):
+    errors = errors_of(options, lab_data, "instance_type", instance_type=["t2.micro", "t3.micro"])
 
-    assert "Spot instances are not available" in errors[0]
+    assert errors == [
+        "On-Demand instances are all of one type. Choose one, or choose Spot to mix several."
+    ]
 
 
 def test_it_needs_an_instance_type(options, lab_data):
@@ -115,6 +117,47 @@ def test_the_storage_label_follows_the_ami(options):
     switched = Ec2LinuxClusterForm(initial={"ami_id": al1.image_id, "volume_size": "30"}, options=options)
     assert switched.fields["volume_size"].label == "EBS storage (GiB)"
     assert switched["volume_size"].value() == 22
+
+
+@pytest.mark.parametrize(
+    "instance_type, family",
+    [("t2.micro", "amazon-linux-2"), ("t4g.micro", "amazon-linux-2-arm64"),
+     ("m6g.large", "amazon-linux-2-arm64"), ("g4dn.xlarge", "amazon-linux-2-gpu")],
+)
+def test_the_ami_default_follows_the_instance_type(options, instance_type, family):
+    form = Ec2LinuxClusterForm(initial={"instance_type": [instance_type]}, options=options)
+
+    assert form.selected_ami.family == family
+
+
+def test_a_chosen_ami_is_kept_when_the_instance_type_has_not_changed(options):
+    al1 = next(ami for ami in options.amis if ami.family == "amazon-linux")
+
+    form = Ec2LinuxClusterForm(
+        initial={"instance_type": ["t4g.micro"], "ami_id": al1.image_id}, options=options
+    )
+
+    assert form.selected_ami == al1
+
+
+def test_it_refuses_an_ami_of_another_architecture_than_the_instance_type(options, lab_data):
+    assert errors_of(options, lab_data, "ami_id", instance_type="t4g.micro") == [
+        "Amazon Linux 2 AMI runs on x86_64 processors; t4g.micro has none. "
+        "Choose an AMI for the instance type's architecture."
+    ]
+    arm = next(ami for ami in options.amis if ami.family == "amazon-linux-2-arm64")
+    assert errors_of(options, lab_data, "ami_id", instance_type="t4g.micro", ami_id=arm.image_id) == []
+
+
+def test_switching_to_arm64_keeps_what_was_typed_elsewhere_and_a_changed_volume(options):
+    form = Ec2LinuxClusterForm(
+        initial={"instance_type": ["c7g.large"], "instance_count": "3", "volume_size": "80"},
+        options=options,
+    )
+
+    assert form.selected_ami.family == "amazon-linux-2-arm64"
+    assert form["instance_count"].value() == "3"
+    assert form["volume_size"].value() == "80"
 
 
 def test_t2_unlimited_is_only_for_t2_and_t3_types(options, lab_data):

@@ -175,3 +175,13 @@ def test_an_existing_vpc_gets_only_the_security_group_launch_template_and_group(
         "AutoScalingGroups"
     ][0]
     assert sorted(group["VPCZoneIdentifier"].split(",")) == chosen
+
+
+def test_the_clusters_tags_reach_its_instances(launch, ec2):
+    _, step = created_stack(launch)
+
+    reservations = ec2.describe_instances(
+        Filters=[{"Name": "instance-state-name", "Values": ["running"]}]
+    )["Reservations"]
+    tags = [{t["Key"]: t["Value"] for t in i["Tags"]} for r in reservations for i in r["Instances"]]
+    assert tags and all(instance_tags.get("team") == "platform" for instance_tags in tags)

@@ -167,3 +167,34 @@ def test_the_template_says_it_was_made_by_the_console():
     assert outputs["UsedByECSCreateCluster"] == {"Value": "true"}
     assert outputs["EcsInstanceAsgName"] == {"Value": {"Ref": "EcsInstanceAsg"}}
     assert json.loads(template_body(LAB_CONFIG)) == build_template(LAB_CONFIG)
+
+
+def test_the_clusters_tags_reach_the_instances_through_the_auto_scaling_group():
+    config = {**LAB_CONFIG, "tags": [{"key": "team", "value": "platform"}]}
+
+    tags = build_template(config)["Resources"]["EcsInstanceAsg"]["Properties"]["Tags"]
+
+    assert {"Key": "team", "Value": "platform", "PropagateAtLaunch": True} in tags
+
+
+def test_a_networking_only_vpc_makes_the_vpc_resources_and_nothing_else():
+    config = {"cluster_name": "fargate", "create_vpc": True, "vpc_cidr": "10.0.0.0/16",
+              "subnet1_cidr": "10.0.0.0/24", "subnet2_cidr": "10.0.1.0/24"}
+
+    template = build_template(config)
+
+    assert set(template["Resources"]) == VPC_RESOURCES
+    assert "EcsInstanceAsgName" not in template["Outputs"]
+    assert stack_parameters(config) == [{"ParameterKey": "EcsClusterName", "ParameterValue": "fargate"}]
+
+
+def test_windows_instances_get_powershell_user_data_and_their_volume_on_sda1():
+    data = launch_template_data({**LAB_CONFIG, "ami_family": "windows", "volume_size": 50})
+
+    assert data["UserData"]["Fn::Base64"] == (
+        "<powershell>Import-Module ECSTools; "
+        "Initialize-ECSAgent -Cluster 'demo-cluster' -EnableTaskIAMRole</powershell>"
+    )
+    assert data["BlockDeviceMappings"] == [
+        {"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 50, "VolumeType": "gp2"}}
+    ]

@@ -14,12 +14,6 @@ CONFIGURE_URL = "/create-cluster/ec2-linux/"
 
 
 @pytest.fixture
-def signed_in(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def sent(monkeypatch):
     steps = []
     monkeypatch.setattr(tasks.run_step, "delay", steps.append)
@@ -49,11 +43,98 @@ def test_next_step_leads_to_configure_cluster_for_the_chosen_template(signed_in,
     assert response.url == CONFIGURE_URL
 
 
-def test_a_template_not_built_yet_is_refused_with_a_reason(signed_in, aws):
-    response = signed_in.post(reverse("clusters:create"), {"template": "ec2-windows"})
+@pytest.mark.parametrize("template", ["fargate", "ec2-windows"])
+def test_every_template_leads_to_its_own_configure_cluster(signed_in, aws, template):
+    response = signed_in.post(reverse("clusters:create"), {"template": template})
 
-    assert response.status_code == 200
-    assert "EC2 Windows + Networking is not available yet." in response.content.decode()
+    assert response.url == f"/create-cluster/{template}/"
+    assert signed_in.get(response.url).status_code == 200
+
+
+def test_windows_configure_cluster_offers_windows_amis_rdp_and_50_gib(signed_in, aws):
+    page = signed_in.get("/create-cluster/ec2-windows/").content.decode()
+
+    assert "Windows Server 2019 Full AMI [ami-" in page
+    assert "None - unable to RDP" in page
+    assert "EBS storage (GiB)" in page and 'name="volume_size" value="50"' in page
+    assert "Amazon Linux" not in page
+
+
+def test_networking_only_asks_for_a_name_a_vpc_tags_and_insights_only(signed_in, aws):
+    page = signed_in.get("/create-cluster/fargate/").content.decode()
+
+    assert "Create a new VPC for this cluster" in page
+    assert 'name="vpc_cidr"' not in page
+    assert "Instance configuration" not in page and "instance_type" not in page
+    assert "Enable Container Insights" in page
+
+
+def test_checking_create_vpc_shows_its_cidr_blocks(signed_in, aws):
+    fragment = signed_in.post(
+        "/create-cluster/fargate/",
+        {"cluster_name": "fargate", "create_vpc": "on", "_refresh": "new-vpc",
+         "tags-TOTAL_FORMS": "0", "tags-INITIAL_FORMS": "0"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+
+    assert fragment.lstrip().startswith('<section class="panel" aria-labelledby="vpc-heading"')
+    assert 'name="vpc_cidr" value="10.0.0.0/16"' in fragment
+    assert 'name="subnet2_cidr" value="10.0.1.0/24"' in fragment
+
+
+def test_a_networking_only_launch_with_a_vpc_plans_the_cluster_and_the_stack(signed_in, aws, sent):
+    signed_in.post(
+        "/create-cluster/fargate/",
+        {"cluster_name": "fargate", "create_vpc": "on", "vpc_cidr": "10.0.0.0/16",
+         "subnet1_cidr": "10.0.0.0/24", "subnet2_cidr": "10.0.1.0/24",
+         "tags-TOTAL_FORMS": "0", "tags-INITIAL_FORMS": "0"},
+    )
+
+    operation = Operation.objects.get()
+    assert operation.template == "fargate"
+    assert [s.kind for s in operation.ordered_steps] == [Step.Kind.CLUSTER, Step.Kind.STACK]
+
+
+def test_choosing_spot_redraws_the_instance_panel_with_its_choices(signed_in, lab_data):
+    fragment = signed_in.post(
+        CONFIGURE_URL,
+        {**lab_data, "provisioning_model": "spot", "_refresh": "instance-panel"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+
+    assert fragment.lstrip().startswith('<section class="panel" aria-labelledby="instance-heading"')
+    assert "Spot Instances can be interrupted." in fragment
+    assert 'value="diversified" checked' in fragment
+    assert "Maximum bid price (per instance/hour)" in fragment
+    assert 'name="instance_type" id="id_instance_type" multiple' in fragment
+    assert '<option value="t2.micro" selected>' in fragment
+
+
+def test_a_graviton_instance_type_moves_the_ami_to_arm64(signed_in, lab_data, options):
+    arm = next(ami for ami in options.amis if ami.family == "amazon-linux-2-arm64")
+
+    fragment = signed_in.post(
+        CONFIGURE_URL,
+        {**lab_data, "instance_type": "t4g.micro", "_refresh": "instance",
+         "_changed": "instance_type"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+
+    assert fragment.lstrip().startswith('<div id="instance-ami"')
+    assert f'<option value="{arm.image_id}" selected>' in fragment
+    assert "Root EBS Volume Size (GiB)" in fragment
+
+
+def test_a_spot_launch_with_two_types_is_recorded(signed_in, lab_data, sent):
+    signed_in.post(
+        CONFIGURE_URL,
+        {**lab_data, "provisioning_model": "spot", "instance_type": ["t3.micro", "t3a.micro"],
+         "spot_allocation_strategy": "lowestPrice", "spot_max_price": "0.02"},
+    )
+
+    config = Operation.objects.get().config
+    assert config["instance_types"] == ["t3.micro", "t3a.micro"]
+    assert (config["spot_allocation_strategy"], config["spot_max_price"]) == ("lowestPrice", "0.02")
 
 
 def test_configure_cluster_shows_the_console_fields_filled_from_aws(signed_in, aws):
@@ -66,7 +147,7 @@ def test_configure_cluster_shows_the_console_fields_filled_from_aws(signed_in, a
     assert "(default)" in page  # the default VPC is marked
     assert 'value="10.0.0.0/16"' in page
     assert 'name="instance_count" value="1"' in page
-    assert 'value="spot" disabled' in page
+    assert 'value="spot">' in page
 
 
 def test_create_records_the_launch_and_sends_its_first_step_after_commit(
