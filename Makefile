@@ -19,9 +19,12 @@ run: venv
 clean-cloud:
 	rm -rf var/localcloud
 
+# The unit and local-cloud tests run on both cores; the end-to-end tests, which start their own
+# servers, run once after them.
 test: venv
 	scripts/ensure-system-packages test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest tests/clusters tests/localcloud -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 bench: venv
 	scripts/ensure-system-packages test

@@ -651,6 +651,33 @@ class Ec2WindowsClusterForm(Ec2ClusterForm):
         )
 
 
+class ScaleInstancesForm(forms.Form):
+    instance_count = forms.IntegerField(
+        label="Desired number of instances", min_value=0, max_value=1000
+    )
+
+
+class DeleteClusterForm(forms.Form):
+    confirmation = forms.CharField(
+        label="Type delete me to confirm",
+        help_text="Enter delete me in the field to confirm the deletion.",
+    )
+
+    def clean_confirmation(self):
+        if self.cleaned_data["confirmation"].strip() != "delete me":
+            raise forms.ValidationError("Type delete me, exactly, to delete the cluster.")
+        return self.cleaned_data["confirmation"]
+
+
+class DeregisterForm(forms.Form):
+    force = forms.BooleanField(
+        label="Force deregistration",
+        required=False,
+        help_text="Deregister even if tasks are still running on the instance; their services "
+        "start them elsewhere.",
+    )
+
+
 class ConsoleFormRenderer(TemplatesSetting):
     """Draws every field as the console did: label, input, help, and its error beside it."""
 

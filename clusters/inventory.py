@@ -4,7 +4,9 @@ import json
 import re
 from dataclasses import dataclass
 
-from .aws import AwsError, chunks, client, paginate, translate_errors
+from botocore.exceptions import ClientError
+
+from .aws import AwsError, chunks, client, error_code, paginate, translate_errors
 
 INSTANCE_ROLE_NAME = "ecsInstanceRole"
 
@@ -54,7 +56,6 @@ class Ami:
     @property
     def display(self):
         return f"{self.label} [{self.image_id}]"
-
 
     @property
     def architecture(self):
@@ -293,11 +294,12 @@ def _resource(resources, name):
 
 
 @translate_errors
-def container_instances(region, cluster_name):
-    """The cluster's container instances with the columns of the ECS Instances tab, in the
-    fewest calls the API allows: pages of 100 ids, describes of 100, one EC2 describe a batch."""
+def container_instances(region, cluster_name, ids=None):
+    """The cluster's container instances (or those ids) with the columns of the ECS Instances
+    tab, in the fewest calls the API allows: pages of 100 ids, describes of 100, and one EC2
+    describe for each 1000 instances."""
     ecs, ec2 = client("ecs", region), client("ec2", region)
-    arns = list(
+    arns = ids or list(
         paginate(
             ecs,
             "list_container_instances",
@@ -345,3 +347,57 @@ def container_instances(region, cluster_name):
             }
         )
     return sorted(rows, key=lambda row: (row["registered_at"] is None, row["registered_at"], row["id"]))
+
+
+@translate_errors
+def wizard_stack(region, cluster_name):
+    """The stack the Create Cluster wizard made for the cluster, or None.
+
+    It is the stack EC2ContainerService-<name> whose outputs say the console made it; its
+    AsgMaxSize parameter is the desired number of instances.
+    """
+    name = f"EC2ContainerService-{cluster_name}"
+    try:
+        stack = client("cloudformation", region).describe_stacks(StackName=name)["Stacks"][0]
+    except ClientError as error:
+        if error_code(error) == "ValidationError":  # "Stack with id … does not exist"
+            return None
+        raise
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    if outputs.get("UsedByECSCreateCluster") != "true" or stack["StackStatus"] == "DELETE_COMPLETE":
+        return None
+    parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
+    desired = parameters.get("AsgMaxSize")
+    return {
+        "name": name,
+        "id": stack["StackId"],
+        "status": stack["StackStatus"],
+        "desired_count": int(desired) if desired and desired.isdigit() else None,
+    }
+
+
+@translate_errors
+def services(region, cluster_name):
+    ecs = client("ecs", region)
+    arns = list(paginate(ecs, "list_services", "serviceArns", cluster=cluster_name))
+    found = []
+    for batch in chunks(arns, 10):
+        found.extend(ecs.describe_services(cluster=cluster_name, services=batch)["services"])
+    return sorted(found, key=lambda service: service["serviceName"])
+
+
+@translate_errors
+def tasks(region, cluster_name):
+    ecs = client("ecs", region)
+    arns = list(paginate(ecs, "list_tasks", "taskArns", cluster=cluster_name))
+    found = []
+    for batch in chunks(arns, 100):
+        found.extend(ecs.describe_tasks(cluster=cluster_name, tasks=batch)["tasks"])
+    return found
+
+
+@translate_errors
+def scheduled_task_rules(region, cluster_arn):
+    """EventBridge rules that start tasks in the cluster: the console's Scheduled Tasks."""
+    events = client("events", region)
+    return sorted(paginate(events, "list_rule_names_by_target", "RuleNames", TargetArn=cluster_arn))

@@ -46,6 +46,16 @@ class OperationQuerySet(models.QuerySet):
     def for_cluster(self, region, cluster_name):
         return self.filter(region=region, cluster_name=cluster_name)
 
+    def unfinished(self):
+        """Operations with a step still to run, and none failed."""
+        return self.filter(
+            models.Exists(Step.objects.unfinished().filter(operation=models.OuterRef("pk")))
+        ).exclude(
+            models.Exists(
+                Step.objects.filter(operation=models.OuterRef("pk"), state=Step.State.FAILED)
+            )
+        )
+
     @transaction.atomic
     def start(self, action, cluster_name, region, user, template="", config=None):
         """Record an operation with one pending row for each resource it will touch."""
@@ -98,7 +108,9 @@ class Operation(models.Model):
         if self.action == self.Action.SCALE:
             return [Kind.SCALE]
         if self.action == self.Action.DELETE:
-            return [Kind.DELETE_STACK, Kind.DELETE_CLUSTER]
+            if self.config.get("has_stack"):
+                return [Kind.DELETE_STACK, Kind.DELETE_CLUSTER]
+            return [Kind.DELETE_CLUSTER]
         if self.template == Template.NETWORKING_ONLY:
             return [Kind.CLUSTER, Kind.STACK] if self.config.get("create_vpc") else [Kind.CLUSTER]
         if self.config.get("empty_cluster"):

@@ -254,7 +254,7 @@ def delete_cluster(step):
             return None
         attempts = step.outputs.get("attempts", 0) + 1
         if code == "ClusterContainsContainerInstancesException" and (
-            attempts < DELETE_CLUSTER_ATTEMPTS and operation.step(Step.Kind.DELETE_STACK).outputs
+            attempts < DELETE_CLUSTER_ATTEMPTS and operation.config.get("has_stack")
         ):
             # The stack's instances are terminating; their agents leave the cluster shortly.
             step.mark_in_progress(
@@ -275,3 +275,11 @@ STEPS = {
     Step.Kind.DELETE_STACK: delete_stack,
     Step.Kind.DELETE_CLUSTER: delete_cluster,
 }
+
+
+@translate_errors
+def deregister_container_instance(region, cluster_name, container_instance, force=False):
+    """Take one instance out of the cluster, as its Deregister button does; one quick call."""
+    client("ecs", region).deregister_container_instance(
+        cluster=cluster_name, containerInstance=container_instance, force=force
+    )

@@ -7,12 +7,15 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from . import inventory
+from . import inventory, provisioning
 from .aws import AwsError
 from .forms import (
+    DeleteClusterForm,
+    DeregisterForm,
     Ec2LinuxClusterForm,
     Ec2WindowsClusterForm,
     NetworkingOnlyClusterForm,
+    ScaleInstancesForm,
     TagFormSet,
     TemplateChoiceForm,
     WizardOptions,
@@ -163,17 +166,182 @@ def operation_status(request, pk):
     return render(request, "clusters/operation.html", context)
 
 
-def cluster_detail(request, name):
+CLUSTER_TABS = {
+    "services": "Services",
+    "tasks": "Tasks",
+    "ecs-instances": "ECS Instances",
+    "metrics": "Metrics",
+    "scheduled-tasks": "Scheduled Tasks",
+    "tags": "Tags",
+    "capacity-providers": "Capacity Providers",
+}
+
+
+def _cluster_or_404(request, name):
+    """The cluster of that name in the person's region, live from ECS."""
+    cluster = inventory.cluster(request.region, name)
+    if cluster is None or cluster["status"] == "INACTIVE":
+        raise Http404(f"No cluster {name} in {request.region}")
+    return cluster
+
+
+def _tab_content(tab, region, cluster, query):
+    """What one tab shows, read live from AWS for that tab only."""
+    name = cluster["clusterName"]
+    if tab == "services":
+        return {"services": inventory.services(region, name)}
+    if tab == "tasks":
+        return {"tasks": inventory.tasks(region, name)}
+    if tab == "ecs-instances":
+        instances = inventory.container_instances(region, name)
+        shown = [row for row in instances if _matches(row, query)] if query else instances
+        return {"instances": shown, "instance_total": len(instances)}
+    if tab == "scheduled-tasks":
+        return {"rules": inventory.scheduled_task_rules(region, cluster["clusterArn"])}
+    if tab == "capacity-providers":
+        strategy = {
+            item["capacityProvider"]: item for item in cluster.get("defaultCapacityProviderStrategy", [])
+        }
+        return {
+            "providers": [
+                {"name": name, **strategy.get(name, {})} for name in cluster.get("capacityProviders", [])
+            ]
+        }
+    return {}
+
+
+def _matches(row, query):
+    words = (row["id"], row["ec2_instance_id"], row["availability_zone"], row["status"])
+    return any(query.lower() in word.lower() for word in words)
+
+
+def cluster_detail(request, name, tab="services"):
+    if tab not in CLUSTER_TABS:
+        raise Http404("No such tab")
     try:
-        cluster = inventory.cluster(request.region, name)
+        cluster = _cluster_or_404(request, name)
+        stack = inventory.wizard_stack(request.region, name)
+    except AwsError as error:
+        messages.error(request, f"Could not read cluster {name}: {error}")
+        return redirect("clusters:list")
+    query = request.GET.get("q", "").strip()
+    statistics = inventory.statistics(cluster)
+    context = {
+        "cluster": cluster,
+        "statistics": statistics,
+        "draining_services": statistics.get("drainingEC2ServiceCount", 0)
+        + statistics.get("drainingFargateServiceCount", 0),
+        "stack": stack,
+        "tab": tab,
+        "tabs": CLUSTER_TABS,
+        "query": query,
+        "operations": Operation.objects.for_cluster(request.region, name).unfinished(),
+    }
+    try:
+        context.update(_tab_content(tab, request.region, cluster, query))
+    except AwsError as error:
+        context["tab_error"] = str(error)
+    if tab == "ecs-instances":
+        context["instances_settling"] = _instances_settling(context)
+    if request.htmx:
+        response = render(request, "clusters/cluster_detail.html#cluster-body", context)
+        if tab == "ecs-instances" and not context["instances_settling"]:
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    return render(request, "clusters/cluster_detail.html", context)
+
+
+def _instances_settling(context):
+    """Whether instances are still joining or leaving, so the ECS Instances tab keeps polling."""
+    if context.get("tab_error"):
+        return False
+    if context["operations"]:
+        return True
+    rows = context.get("instances", [])
+    if any(row["status"] != "ACTIVE" or not row["agent_connected"] for row in rows):
+        return True
+    stack = context["stack"]
+    return bool(stack) and stack["desired_count"] != context.get("instance_total")
+
+
+@require_http_methods(["GET", "POST"])
+def container_instance_detail(request, name, instance_id):
+    try:
+        _cluster_or_404(request, name)
+        found = inventory.container_instances(request.region, name, ids=[instance_id])
+    except AwsError as error:
+        if error.code in ("InvalidParameterException", "ClientException"):
+            raise Http404(str(error)) from error
+        messages.error(request, str(error))
+        return redirect("clusters:detail_tab", name=name, tab="ecs-instances")
+    if not found:
+        raise Http404(f"No container instance {instance_id} in {name}")
+    instance = found[0]
+    form = DeregisterForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            provisioning.deregister_container_instance(
+                request.region, name, instance["arn"], force=form.cleaned_data["force"]
+            )
+        except AwsError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Container instance {instance_id} deregistered.")
+            return redirect("clusters:detail_tab", name=name, tab="ecs-instances")
+    context = {"cluster_name": name, "instance": instance, "form": form}
+    return render(request, "clusters/container_instance.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def scale_instances(request, name):
+    try:
+        cluster = _cluster_or_404(request, name)
+        stack = inventory.wizard_stack(request.region, name)
     except AwsError as error:
         messages.error(request, str(error))
         return redirect("clusters:list")
-    if cluster is None:
-        raise Http404(f"No cluster {name} in {request.region}")
+    if stack is None:
+        messages.error(
+            request,
+            f"Cluster {name} has no stack made by the Create Cluster wizard: scale its "
+            "instances where they were made.",
+        )
+        return redirect("clusters:detail_tab", name=name, tab="ecs-instances")
+    form = ScaleInstancesForm(
+        request.POST or None, initial={"instance_count": stack["desired_count"]}
+    )
+    if request.method == "POST" and form.is_valid():
+        operation = Operation.objects.start(
+            action=Operation.Action.SCALE,
+            cluster_name=name,
+            region=request.region,
+            user=request.user,
+            config={"instance_count": form.cleaned_data["instance_count"]},
+        )
+        start_operation(operation)
+        return redirect(operation)
+    context = {"cluster": cluster, "stack": stack, "form": form}
+    return render(request, "clusters/scale_instances.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def delete_cluster(request, name):
     try:
-        instances, instances_error = inventory.container_instances(request.region, name), None
+        cluster = _cluster_or_404(request, name)
+        stack = inventory.wizard_stack(request.region, name)
     except AwsError as error:
-        instances, instances_error = [], str(error)
-    context = {"cluster": cluster, "instances": instances, "instances_error": instances_error}
-    return render(request, "clusters/cluster_detail.html", context)
+        messages.error(request, str(error))
+        return redirect("clusters:list")
+    form = DeleteClusterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        operation = Operation.objects.start(
+            action=Operation.Action.DELETE,
+            cluster_name=name,
+            region=request.region,
+            user=request.user,
+            config={"has_stack": stack is not None},
+        )
+        start_operation(operation)
+        return redirect(operation)
+    context = {"cluster": cluster, "stack": stack, "form": form}
+    return render(request, "clusters/delete_cluster.html", context)

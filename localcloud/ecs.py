@@ -39,6 +39,9 @@ def install():
     wrap(Instance, "terminate", _terminate_instance)
     replace(EC2ContainerServiceResponse, "register_container_instance", _register_response)
     replace(EC2ContainerServiceResponse, "describe_clusters", _describe_clusters_response)
+    replace(
+        EC2ContainerServiceResponse, "list_container_instances", _list_container_instances_response
+    )
 
 
 class ClusterContainsContainerInstancesException(ECSException):
@@ -303,3 +306,30 @@ def _describe_clusters_response(self):
             "failures": failures,
         }
     )
+
+
+# ListContainerInstances answers at most 100 ARNs a page (AWS's maximum and default for
+# maxResults) with a nextToken for the rest; moto answers every ARN at once.
+LIST_PAGE_MAX = 100
+
+
+def page_of(items, max_results, next_token):
+    """One page of a listing, as AWS pages it: an opaque token that says where to go on."""
+    size = min(int(max_results or LIST_PAGE_MAX), LIST_PAGE_MAX)
+    if size < 1:
+        raise InvalidParameterException("maxResults must be between 1 and 100.")
+    start = int(next_token) if next_token and str(next_token).isdigit() else 0
+    page = items[start : start + size]
+    following = str(start + size) if start + size < len(items) else None
+    return page, following
+
+
+def _list_container_instances_response(self):
+    arns = self.ecs_backend.list_container_instances(
+        self._get_param("cluster", "default"), status=self._get_param("status")
+    )
+    page, following = page_of(arns, self._get_param("maxResults"), self._get_param("nextToken"))
+    result = {"containerInstanceArns": page}
+    if following:
+        result["nextToken"] = following
+    return ActionResult(result)

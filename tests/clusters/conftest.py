@@ -82,3 +82,45 @@ def launch(db, user, options, lab_data):
         )
 
     return make
+
+
+@pytest.fixture
+def agent(aws):
+    """The local cloud's ECS agent on every instance, run one pass at a time by the test."""
+    from localcloud.agent import EcsAgentEmulator
+
+    return EcsAgentEmulator(regions=[REGION])
+
+
+@pytest.fixture
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def finish(monkeypatch):
+    """Run an operation's steps to their end as workers would, without a broker."""
+    from clusters import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.run_step, "delay", queued.append)
+    monkeypatch.setattr(tasks.run_step, "apply_async", lambda args, countdown=0: queued.append(args[0]))
+
+    def run(operation):
+        queued.append(operation.ordered_steps[0].pk)
+        while queued:
+            tasks.run_step(queued.pop(0))
+        operation.refresh_from_db()
+        return operation
+
+    return run
+
+
+@pytest.fixture
+def lab_cluster(launch, finish, agent):
+    """demo-cluster as the lab leaves it: made by the wizard, its one instance registered."""
+    operation = finish(launch())
+    assert operation.has_succeeded, [s.message for s in operation.steps.all()]
+    agent.sync()
+    return operation

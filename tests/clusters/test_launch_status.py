@@ -7,12 +7,6 @@ from clusters.models import Step
 from clusters.tasks import run_step
 
 
-@pytest.fixture
-def signed_in(client, user):
-    client.force_login(user)
-    return client
-
-
 def status_url(operation):
     return reverse("clusters:operation", args=[operation.pk])
 

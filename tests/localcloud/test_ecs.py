@@ -200,3 +200,17 @@ def test_a_cluster_made_again_under_a_deleted_ones_name_is_active_and_empty(aws)
 
     assert cluster["status"] == "ACTIVE"
     assert aws.ecs.list_container_instances(cluster="demo")["containerInstanceArns"] == []
+
+
+def test_list_container_instances_answers_at_most_100_a_page_with_a_token_for_the_rest(aws):
+    aws.ecs.create_cluster(clusterName="paged")
+    for instance_id in launch(aws, count=120):
+        register(aws, "paged", instance_id)
+
+    first = aws.ecs.list_container_instances(cluster="paged")
+    second = aws.ecs.list_container_instances(cluster="paged", nextToken=first["nextToken"])
+
+    assert len(first["containerInstanceArns"]) == 100
+    assert len(second["containerInstanceArns"]) == 20
+    assert "nextToken" not in second
+    assert not set(first["containerInstanceArns"]) & set(second["containerInstanceArns"])
