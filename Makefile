@@ -28,4 +28,4 @@ test: venv
 
 bench: venv
 	scripts/ensure-system-packages test
-	$(PY) -m pytest benchmarks -p no:cacheprovider -s
+	TEST_DATABASE_PATH=var/bench.sqlite3 $(PY) -m pytest benchmarks -p no:cacheprovider -s
