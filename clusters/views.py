@@ -1,5 +1,7 @@
 """The console's pages: one function per URL, each page serving its own htmx fragments."""
 
+import functools
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -215,15 +217,36 @@ def _matches(row, query):
     return any(query.lower() in word.lower() for word in words)
 
 
-def cluster_detail(request, name, tab="services"):
+def with_cluster(view):
+    """Read the cluster and its wizard stack live for the view, or say why they could not be."""
+
+    @functools.wraps(view)
+    def wrapper(request, name, *args, **kwargs):
+        try:
+            cluster = _cluster_or_404(request, name)
+            stack = inventory.wizard_stack(request.region, name)
+        except AwsError as error:
+            messages.error(request, f"Could not read cluster {name}: {error}")
+            return redirect("clusters:list")
+        return view(request, cluster, stack, *args, **kwargs)
+
+    return wrapper
+
+
+def _start_and_show(request, action, cluster_name, config):
+    operation = Operation.objects.start(
+        action=action, cluster_name=cluster_name, region=request.region, user=request.user,
+        config=config,
+    )
+    start_operation(operation)
+    return redirect(operation)
+
+
+@with_cluster
+def cluster_detail(request, cluster, stack, tab="services"):
     if tab not in CLUSTER_TABS:
         raise Http404("No such tab")
-    try:
-        cluster = _cluster_or_404(request, name)
-        stack = inventory.wizard_stack(request.region, name)
-    except AwsError as error:
-        messages.error(request, f"Could not read cluster {name}: {error}")
-        return redirect("clusters:list")
+    name = cluster["clusterName"]
     query = request.GET.get("q", "").strip()
     statistics = inventory.statistics(cluster)
     context = {
@@ -293,13 +316,9 @@ def container_instance_detail(request, name, instance_id):
 
 
 @require_http_methods(["GET", "POST"])
-def scale_instances(request, name):
-    try:
-        cluster = _cluster_or_404(request, name)
-        stack = inventory.wizard_stack(request.region, name)
-    except AwsError as error:
-        messages.error(request, str(error))
-        return redirect("clusters:list")
+@with_cluster
+def scale_instances(request, cluster, stack):
+    name = cluster["clusterName"]
     if stack is None:
         messages.error(
             request,
@@ -311,37 +330,18 @@ def scale_instances(request, name):
         request.POST or None, initial={"instance_count": stack["desired_count"]}
     )
     if request.method == "POST" and form.is_valid():
-        operation = Operation.objects.start(
-            action=Operation.Action.SCALE,
-            cluster_name=name,
-            region=request.region,
-            user=request.user,
-            config={"instance_count": form.cleaned_data["instance_count"]},
-        )
-        start_operation(operation)
-        return redirect(operation)
+        config = {"instance_count": form.cleaned_data["instance_count"]}
+        return _start_and_show(request, Operation.Action.SCALE, name, config)
     context = {"cluster": cluster, "stack": stack, "form": form}
     return render(request, "clusters/scale_instances.html", context)
 
 
 @require_http_methods(["GET", "POST"])
-def delete_cluster(request, name):
-    try:
-        cluster = _cluster_or_404(request, name)
-        stack = inventory.wizard_stack(request.region, name)
-    except AwsError as error:
-        messages.error(request, str(error))
-        return redirect("clusters:list")
+@with_cluster
+def delete_cluster(request, cluster, stack):
     form = DeleteClusterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        operation = Operation.objects.start(
-            action=Operation.Action.DELETE,
-            cluster_name=name,
-            region=request.region,
-            user=request.user,
-            config={"has_stack": stack is not None},
-        )
-        start_operation(operation)
-        return redirect(operation)
+        config = {"has_stack": stack is not None}
+        return _start_and_show(request, Operation.Action.DELETE, cluster["clusterName"], config)
     context = {"cluster": cluster, "stack": stack, "form": form}
     return render(request, "clusters/delete_cluster.html", context)
