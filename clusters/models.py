@@ -147,7 +147,7 @@ class Operation(models.Model):
         rows = []
         if config.get("instance_type"):
             rows += [
-                ("Instance type", config["instance_type"]),
+                ("Instance type", ", ".join(config.get("instance_types") or [config["instance_type"]])),
                 ("Desired number of instances", config["instance_count"]),
                 ("Key pair", config.get("key_name") or "None"),
                 ("ECS AMI ID", config["ami_display"]),

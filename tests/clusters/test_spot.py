@@ -174,3 +174,10 @@ def test_a_spot_launch_has_the_on_demand_steps_and_each_succeeds(spot_launch):
     assert kinds == [Step.Kind.CLUSTER, Step.Kind.INSTANCE_ROLE, Step.Kind.STACK]
     for step in spot_launch.ordered_steps:
         assert run_to_the_end(step).state == Step.State.SUCCEEDED
+
+
+def test_cluster_resources_name_every_spot_instance_type(spot_launch):
+    for step in spot_launch.ordered_steps:
+        run_to_the_end(step)
+
+    assert dict(spot_launch.cluster_resources())["Instance type"] == "t3.micro, t3a.micro"
