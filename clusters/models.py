@@ -81,7 +81,7 @@ class Operation(models.Model):
 
     class Action(models.TextChoices):
         CREATE = "create", "Create cluster"
-        SCALE = "scale", "Scale ECS instances"
+        SCALE = "scale", "Scale ECS Instances"
         DELETE = "delete", "Delete cluster"
 
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.CREATE)
