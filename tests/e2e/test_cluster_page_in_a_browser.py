@@ -95,7 +95,7 @@ def test_scaling_from_one_to_two_instances_adds_a_second_row_to_the_ecs_instance
     screenshot("scale-dialog")
     page.get_by_role("button", name="Scale").click()
 
-    expect(page.get_by_role("heading", name="Scale ECS instances: demo-cluster")).to_be_visible()
+    expect(page.get_by_role("heading", name="Scale ECS Instances: demo-cluster")).to_be_visible()
     step = page.locator("#step-scale")
     expect(step.locator(".status-title")).to_have_text("Auto Scaling group")
     expect(step).to_have_class(SUCCEEDED, timeout=OPERATION_MS)
