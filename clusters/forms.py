@@ -217,7 +217,8 @@ class ClusterForm(forms.Form):
 
     @property
     def wants_new_vpc(self):
-        raise NotImplementedError
+        """Whether the person asked for a new VPC; each template asks in its own way."""
+        return False
 
     def _field_in_use(self, field):
         """Whether a field shows on the page, given the choices around it."""

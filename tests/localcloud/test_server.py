@@ -1,11 +1,9 @@
 """`python -m localcloud` serves the cloud over HTTP, runs the agent and keeps state when asked."""
 
 import json
-import time
-
-import pytest
 
 from localcloud.server import running_local_cloud
+from tests.e2e.waiting import wait_until
 
 from .cloud import linux_user_data
 
@@ -19,13 +17,7 @@ def clients(session, endpoint_url):
 
 def wait_for(predicate, timeout=15):
     """Poll the server (the agent works on its own clock) until predicate holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail("the local cloud did not get there in time")
+    return wait_until(predicate, timeout, "the local cloud", interval=0.2)
 
 
 def test_a_launched_instance_becomes_a_container_instance_with_the_amis_agent(session):
