@@ -3,6 +3,7 @@
 from tests.clusters.conftest import (  # noqa: F401  (fixtures, found by name)
     agent,
     aws,
+    big_cluster,
     ec2,
     finish,
     lab_cluster,

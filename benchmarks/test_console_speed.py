@@ -8,10 +8,7 @@ import statistics
 import time
 import tracemalloc
 
-import boto3
-
 from clusters import inventory
-
 from tests.clusters.conftest import REGION
 
 # Targets on the 2-core machine the project is built for.
@@ -46,19 +43,7 @@ def test_the_launch_status_poll_answers_within_target(signed_in, lab_cluster):
     assert report("Launch status poll", durations) < POLL_P95_MS
 
 
-def test_the_ecs_instances_of_250_hosts_load_within_target(aws, agent, ec2):
-    ami = boto3.client("ssm", region_name=REGION).get_parameter(
-        Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
-    )["Parameter"]["Value"]
-    boto3.client("ecs", region_name=REGION).create_cluster(clusterName="big")
-    ec2.run_instances(
-        ImageId=ami,
-        InstanceType="t3.small",
-        MinCount=250,
-        MaxCount=250,
-        UserData="#!/bin/bash\necho ECS_CLUSTER=big >> /etc/ecs/ecs.config\n",
-    )
-    agent.sync()
+def test_the_ecs_instances_of_250_hosts_load_within_target(big_cluster):
 
     durations = timed(lambda: inventory.container_instances(REGION, "big"), 5)
     tracemalloc.start()

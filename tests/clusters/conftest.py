@@ -124,3 +124,21 @@ def lab_cluster(launch, finish, agent):
     assert operation.has_succeeded, [s.message for s in operation.steps.all()]
     agent.sync()
     return operation
+
+
+@pytest.fixture
+def big_cluster(aws, agent, ec2):
+    """Cluster "big" with 250 t3.small hosts, each registered by its agent."""
+    ami = boto3.client("ssm", region_name=REGION).get_parameter(
+        Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
+    )["Parameter"]["Value"]
+    boto3.client("ecs", region_name=REGION).create_cluster(clusterName="big")
+    ec2.run_instances(
+        ImageId=ami,
+        InstanceType="t3.small",
+        MinCount=250,
+        MaxCount=250,
+        UserData="#!/bin/bash\necho ECS_CLUSTER=big >> /etc/ecs/ecs.config\n",
+    )
+    agent.sync()
+    return "big"

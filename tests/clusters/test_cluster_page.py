@@ -118,19 +118,7 @@ def test_an_unknown_cluster_or_tab_is_a_404(signed_in, aws):
     assert signed_in.get("/clusters/nobody/not-a-tab/").status_code == 404
 
 
-def test_250_instances_are_read_in_the_fewest_calls_the_api_allows(aws, agent, ec2):
-    ami = boto3.client("ssm", region_name=REGION).get_parameter(
-        Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
-    )["Parameter"]["Value"]
-    boto3.client("ecs", region_name=REGION).create_cluster(clusterName="big")
-    ec2.run_instances(
-        ImageId=ami,
-        InstanceType="t3.small",
-        MinCount=250,
-        MaxCount=250,
-        UserData="#!/bin/bash\necho ECS_CLUSTER=big >> /etc/ecs/ecs.config\n",
-    )
-    agent.sync()
+def test_250_instances_are_read_in_the_fewest_calls_the_api_allows(big_cluster):
     calls = []
     for service in ("ecs", "ec2"):
         client(service, REGION).meta.events.register(

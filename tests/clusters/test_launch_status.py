@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from clusters.models import Step
 from clusters.tasks import run_step
+from tests.lab import CLUSTER_RESOURCE_LABELS
 
 
 def status_url(operation):
@@ -60,25 +61,7 @@ def test_cluster_resources_are_listed_in_the_console_order_with_their_ids(
 
     rows = operation.cluster_resources()
 
-    assert [label for label, _ in rows] == [
-        "Instance type",
-        "Desired number of instances",
-        "Key pair",
-        "ECS AMI ID",
-        "VPC",
-        "Subnet 1",
-        "Subnet 1 route table association",
-        "Subnet 2",
-        "Subnet 2 route table association",
-        "VPC Availability Zones",
-        "Security group",
-        "Internet gateway",
-        "Route table",
-        "Amazon EC2 route",
-        "Virtual private gateway attachment",
-        "Launch template",
-        "Auto Scaling group",
-    ]
+    assert [label for label, _ in rows] == CLUSTER_RESOURCE_LABELS
     values = dict(rows)
     assert values["Instance type"] == "t2.micro"
     assert values["VPC"].startswith("vpc-")

@@ -5,27 +5,9 @@ import json
 import pytest
 
 from clusters.stack_template import build_template, stack_parameters, template_body
+from tests.lab import lab_config
 
-LAB_CONFIG = {
-    "cluster_name": "demo-cluster",
-    "instance_type": "t2.micro",
-    "instance_count": 1,
-    "ami_id": "ami-0123456789abcdef0",
-    "ami_family": "amazon-linux-2",
-    "volume_size": 30,
-    "key_name": "",
-    "vpc": "new",
-    "vpc_cidr": "10.0.0.0/16",
-    "subnet1_cidr": "10.0.0.0/24",
-    "subnet2_cidr": "10.0.1.0/24",
-    "auto_assign_public_ip": "subnet",
-    "security_group": "new",
-    "ingress_cidr": "0.0.0.0/0",
-    "ingress_from_port": 22,
-    "ingress_to_port": 22,
-    "instance_role": "ecsInstanceRole",
-    "t2_unlimited": False,
-}
+LAB_CONFIG = lab_config()
 VPC_RESOURCES = {
     "Vpc",
     "PubSubnetAz1",

@@ -27,6 +27,7 @@ from ecsconsole import celery_app
 from localcloud.server import READY_LINE
 
 from .waiting import wait_until
+from tests.lab import lab_config
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -288,36 +289,6 @@ def signed_in_page(page, live_server, console_user):
     return page
 
 
-def lab_configuration(cluster_name, ami_id):
-    """What Configure cluster records for the lab's answers (Ec2LinuxClusterForm.configuration):
-    one t2.micro on the Amazon Linux 2 AMI in a new VPC, SSH open, role ecsInstanceRole."""
-    return {
-        "cluster_name": cluster_name,
-        "empty_cluster": False,
-        "tags": [],
-        "container_insights": False,
-        "provisioning_model": "on-demand",
-        "instance_type": "t2.micro",
-        "t2_unlimited": False,
-        "instance_count": 1,
-        "ami_id": ami_id,
-        "ami_family": "amazon-linux-2",
-        "ami_display": f"Amazon Linux 2 AMI [{ami_id}]",
-        "volume_size": 30,
-        "key_name": "",
-        "vpc": "new",
-        "vpc_cidr": "10.0.0.0/16",
-        "subnet1_cidr": "10.0.0.0/24",
-        "subnet2_cidr": "10.0.1.0/24",
-        "auto_assign_public_ip": "subnet",
-        "security_group": "new",
-        "ingress_cidr": "0.0.0.0/0",
-        "ingress_from_port": 22,
-        "ingress_to_port": 22,
-        "instance_role": "ecsInstanceRole",
-    }
-
-
 @pytest.fixture
 def lab_launch(cloud, console_user):
     """Record a launch as the wizard does for the lab's answers: an Operation with its pending
@@ -333,7 +304,7 @@ def lab_launch(cloud, console_user):
             cluster_name=cluster_name,
             region=REGION,
             user=console_user,
-            config=lab_configuration(cluster_name, ami_id),
+            config=lab_config(ami_id=ami_id, cluster_name=cluster_name),
         )
 
     return record

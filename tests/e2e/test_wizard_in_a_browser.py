@@ -4,6 +4,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from tests.lab import CLUSTER_RESOURCE_LABELS
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.e2e]
 
@@ -70,27 +71,7 @@ def test_it_shows_three_green_checks_the_cluster_resources_and_view_cluster(
     expect(page.locator("#operation-status[hx-trigger]")).to_have_count(0)
 
     resources = page.get_by_role("region", name="Cluster Resources")
-    expect(resources.locator("dt")).to_have_text(
-        [
-            "Instance type",
-            "Desired number of instances",
-            "Key pair",
-            "ECS AMI ID",
-            "VPC",
-            "Subnet 1",
-            "Subnet 1 route table association",
-            "Subnet 2",
-            "Subnet 2 route table association",
-            "VPC Availability Zones",
-            "Security group",
-            "Internet gateway",
-            "Route table",
-            "Amazon EC2 route",
-            "Virtual private gateway attachment",
-            "Launch template",
-            "Auto Scaling group",
-        ]
-    )
+    expect(resources.locator("dt")).to_have_text(CLUSTER_RESOURCE_LABELS)
 
     def resource(label):
         row = resources.locator("div").filter(has=page.get_by_text(label, exact=True))
