@@ -5,7 +5,6 @@ import functools
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -140,16 +139,13 @@ def configure_cluster(request, template):
         form = form_class(data, options=options)
         tags = TagFormSet(data, prefix="tags")
         if data is not None and form.is_valid() and tags.is_valid():
-            operation = Operation.objects.start(
-                action=Operation.Action.CREATE,
+            return _start_and_show(
+                request,
+                Operation.Action.CREATE,
+                form.cleaned_data["cluster_name"],
+                form.configuration(tags.tags),
                 template=template,
-                cluster_name=form.cleaned_data["cluster_name"],
-                region=request.region,
-                user=request.user,
-                config=form.configuration(tags.tags),
             )
-            start_operation(operation)
-            return redirect(operation)
 
     context = {"form": form, "tags": tags, "options": options, "template": Template(template)}
     if request.htmx and refresh:
@@ -161,10 +157,10 @@ def operation_status(request, pk):
     operation = get_object_or_404(Operation.objects.prefetch_related("steps"), pk=pk)
     context = {"operation": operation}
     if request.htmx:
-        fragment = render_to_string("clusters/operation.html#status", context, request=request)
+        response = render(request, "clusters/operation.html#status", context)
         if operation.has_ended:
-            return HttpResponseStopPolling(fragment)
-        return render(request, "clusters/operation.html#status", context)
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
     return render(request, "clusters/operation.html", context)
 
 
@@ -233,9 +229,14 @@ def with_cluster(view):
     return wrapper
 
 
-def _start_and_show(request, action, cluster_name, config):
+def _start_and_show(request, action, cluster_name, config, template=""):
+    """Record what the person asked, send it to a worker, and show its progress."""
     operation = Operation.objects.start(
-        action=action, cluster_name=cluster_name, region=request.region, user=request.user,
+        action=action,
+        cluster_name=cluster_name,
+        region=request.region,
+        user=request.user,
+        template=template,
         config=config,
     )
     start_operation(operation)
