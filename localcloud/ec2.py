@@ -3,9 +3,10 @@
 import contextlib
 
 from moto import settings
+from moto.ec2 import ec2_backends
 from moto.ec2.models.amis import Ami, AmiBackend
 from moto.ec2.models.instances import Instance, InstanceBackend
-from moto.ec2.models.subnets import Subnet
+from moto.ec2.models.subnets import Subnet, SubnetRouteTableAssociation
 
 from ._patching import replace, wrap
 from .catalog import WINDOWS_OWNER_ID, windows_amis
@@ -21,6 +22,12 @@ def install():
     wrap(Instance, "add_block_device", _add_block_device)
     wrap(InstanceBackend, "run_instances", _run_instances)
     replace(Subnet, "create_from_cloudformation_json", classmethod(_subnet_from_cloudformation))
+    replace(
+        SubnetRouteTableAssociation,
+        "create_from_cloudformation_json",
+        classmethod(_association_from_cloudformation),
+    )
+    replace(SubnetRouteTableAssociation, "physical_resource_id", property(_association_id))
 
 
 def _subnet_from_cloudformation(
@@ -33,6 +40,24 @@ def _subnet_from_cloudformation(
     if value is not None:
         subnet.map_public_ip_on_launch = str(value).lower() == "true"
     return subnet
+
+
+def _association_from_cloudformation(
+    cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+):
+    create = cls._localcloud_original_create_from_cloudformation_json
+    association = create(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    # moto only notes the pair, so the route table never knew its subnet and the stack showed
+    # the table's id; AWS associates them and the resource's id is the rtbassoc- id.
+    ec2 = ec2_backends[account_id][region_name]
+    association.association_id = ec2.associate_route_table(
+        association.route_table_id, subnet_id=association.subnet_id
+    )
+    return association
+
+
+def _association_id(association):
+    return getattr(association, "association_id", association.route_table_id)
 
 
 def disk_layout(image_name, root_device_name):

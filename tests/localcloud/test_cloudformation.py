@@ -214,3 +214,16 @@ def test_on_failure_delete_leaves_a_deleted_stack(aws):
 
     assert status(aws, stack_id) == "DELETE_COMPLETE"
     assert custom_vpcs(aws) == []
+
+
+def test_a_subnet_route_table_association_associates_and_has_its_rtbassoc_id(aws):
+    stack_id = create(aws)
+
+    resources = aws.cloudformation.describe_stack_resources(StackName=stack_id)["StackResources"]
+    made = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}
+    table = aws.ec2.describe_route_tables(RouteTableIds=[made["RouteViaIgw"]])["RouteTables"][0]
+    associated = {a["RouteTableAssociationId"]: a.get("SubnetId") for a in table["Associations"]}
+
+    assert made["PubSubnet1RouteTableAssociation"].startswith("rtbassoc-")
+    assert associated[made["PubSubnet1RouteTableAssociation"]] == made["PubSubnetAz1"]
+    assert associated[made["PubSubnet2RouteTableAssociation"]] == made["PubSubnetAz2"]
