@@ -1,36 +1,48 @@
-"""The wizard's forms: every rule of the Create Cluster console, each in one method."""
+"""The wizard's forms: every rule of the Create Cluster console, each in one method.
+
+Configure cluster draws every part of the page that depends on a choice up front (the Spot
+options, a new VPC's blocks, each VPC's subnets and security groups, the inbound rules) and the
+browser shows or hides them; nothing the person may be typing in is ever redrawn. So the forms
+judge only the fields in use for the choices made, and ignore the rest as the page hides them.
+"""
 
 import ipaddress
 import re
+from dataclasses import dataclass
 
 from django import forms
-from django.forms.renderers import TemplatesSetting
 from django.core.validators import RegexValidator
+from django.forms.boundfield import BoundField
+from django.forms.renderers import TemplatesSetting
 
 from . import inventory
 from .aws import AwsError
+from .configuration import (
+    AmiFamily,
+    ClusterConfiguration,
+    IngressRule,
+    Instances,
+    Network,
+    NewVpc,
+    ProvisioningModel,
+    PublicIp,
+    Spot,
+    SpotAllocationStrategy,
+    Tag,
+)
 from .models import Template
 
 NEW = "new"
 CREATE_ROLE = "create"
 MAX_TAGS = 50
-RISKY_PORTS = {22: "SSH", 3389: "RDP"}
-# The ECS-optimized AMIs' own snapshots: a volume may grow past these, never shrink below them.
-MIN_VOLUME_GIB = {
-    "amazon-linux-2": 30,
-    "amazon-linux-2-arm64": 30,
-    "amazon-linux-2-gpu": 30,
-    "amazon-linux": 22,
-    "windows": 30,
-}
-# What the storage field starts at: the snapshot's size, except Windows, which needs room to
-# pull its large container images (the console's choice).
-DEFAULT_VOLUME_GIB = {**MIN_VOLUME_GIB, "windows": 50}
 MAX_VOLUME_GIB = 16384
-VOLUME_LABELS = {"amazon-linux": "EBS storage (GiB)", "windows": "EBS storage (GiB)"}
+RISKY_PORTS = {22: "SSH", 3389: "RDP"}
 # The most instance types an Auto Scaling group's mixed instances policy may override.
 MAX_SPOT_INSTANCE_TYPES = 40
-ROOT_VOLUME_LABEL = "Root EBS Volume Size (GiB)"
+FARGATE_CAPACITY_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+# The longest CIDR block or port range worth reading: anything longer is refused unparsed.
+MAX_CIDR_LENGTH = len("255.255.255.255/32")
+MAX_PORT_RANGE_LENGTH = len("65535 - 65535")
 
 
 class TemplateChoiceForm(forms.Form):
@@ -50,10 +62,10 @@ cluster_name_validator = RegexValidator(
 def parse_cidr(value, label):
     """A CIDR block as AWS takes it: an address, a slash and a prefix, with no host bits set."""
     value = (value or "").strip()
+    if len(value) > MAX_CIDR_LENGTH:
+        raise forms.ValidationError(f"That is not a {label}: it is too long to be one.")
     if "/" not in value:
-        raise forms.ValidationError(
-            f"Enter the {label} in CIDR notation, such as 10.0.0.0/16 or 0.0.0.0/0."
-        )
+        raise forms.ValidationError(_missing_prefix_message(value, label))
     try:
         network = ipaddress.ip_network(value, strict=False)
     except ValueError:
@@ -67,9 +79,26 @@ def parse_cidr(value, label):
     return network
 
 
+def _missing_prefix_message(value, label):
+    """What to type when a CIDR block came without its /prefix, as the lab writes 0.0.0.0."""
+    try:
+        address = ipaddress.IPv4Address(value)
+    except ValueError:
+        return f"Enter the {label} in CIDR notation, such as 10.0.0.0/16 or 0.0.0.0/0."
+    if address == ipaddress.IPv4Address("0.0.0.0"):
+        return "AWS needs CIDR notation: type 0.0.0.0/0 to allow any address."
+    return (
+        f"AWS needs CIDR notation: type {value}/32 for this address alone, or 0.0.0.0/0 to "
+        "allow any address."
+    )
+
+
 def parse_port_range(value):
     """One port ("80") or a range ("8000-8080"), each from 0 to 65535."""
-    match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", value or "")
+    value = value or ""
+    match = len(value) <= MAX_PORT_RANGE_LENGTH and re.fullmatch(
+        r"\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?", value
+    )
     if not match:
         raise forms.ValidationError("Enter one port (80) or a range (8000-8080).")
     low = int(match.group(1))
@@ -104,7 +133,9 @@ class BaseTagFormSet(forms.BaseFormSet):
             return
         keys = [form.cleaned_data.get("key") for form in self.forms if form.cleaned_data.get("key")]
         if len(keys) > MAX_TAGS:
-            raise forms.ValidationError(f"A cluster can have at most {MAX_TAGS} tags.")
+            raise forms.ValidationError(
+                f"A cluster can have at most {MAX_TAGS} tags; remove {len(keys) - MAX_TAGS}."
+            )
         seen = set()
         for form in self.forms:
             key = form.cleaned_data.get("key")
@@ -114,15 +145,32 @@ class BaseTagFormSet(forms.BaseFormSet):
 
     @property
     def tags(self):
-        return [
-            {"key": form.cleaned_data["key"], "value": form.cleaned_data.get("value", "")}
+        return tuple(
+            Tag(form.cleaned_data["key"], form.cleaned_data.get("value", ""))
             for form in self.forms
             if form.cleaned_data.get("key")
+        )
+
+    @classmethod
+    def rows_from(cls, data, add=False, remove=None):
+        """The rows a person has typed, as initial values, with one row added or removed: how
+        Add tag and Remove work without JavaScript."""
+        total = TagFormSet(data, prefix="tags").total_form_count()
+        rows = [
+            {"key": data.get(f"tags-{index}-key", ""), "value": data.get(f"tags-{index}-value", "")}
+            for index in range(total)
         ]
+        if remove is not None and remove.isdigit() and int(remove) < len(rows):
+            rows.pop(int(remove))
+        if add:
+            rows.append({"key": "", "value": ""})
+        return rows
 
 
+# The 50-tag rule is the console's, in its own words (BaseTagFormSet.clean); max_num and
+# absolute_max only bound how many rows a post may make the server build, well above 50.
 TagFormSet = forms.formset_factory(
-    TagForm, formset=BaseTagFormSet, extra=1, max_num=MAX_TAGS, validate_max=True
+    TagForm, formset=BaseTagFormSet, extra=1, max_num=MAX_TAGS * 4, absolute_max=MAX_TAGS * 4
 )
 
 
@@ -133,25 +181,31 @@ AMI_LOOKUPS = {
 }
 
 
-class WizardOptions:
-    """The drop-downs of Configure cluster, read from the region's AWS account in one place."""
+@dataclass(frozen=True)
+class VpcNetwork:
+    vpc: inventory.Vpc
+    subnets: list
+    security_groups: list
 
-    def __init__(self, region, vpc_id=None, template=Template.EC2_LINUX):
+
+class WizardOptions:
+    """What Configure cluster offers, read from the region's AWS account in one place: every
+    VPC's subnets and security groups at once, so choosing a VPC needs no further request."""
+
+    def __init__(self, region, template=Template.EC2_LINUX):
         self.region = region
         self.errors = []
-        self.vpc_id = vpc_id if vpc_id and vpc_id != NEW else None
-        self.instance_types, self.amis, self.key_pairs, self.vpcs, self.roles = [], [], [], [], []
+        self.instance_types, self.amis, self.key_pairs, self.vpcs, self.roles = {}, [], [], [], []
         self.subnets, self.security_groups = [], []
         if template not in AMI_LOOKUPS:
             return
-        self.instance_types = self._read(inventory.instance_types, region) or []
+        self.instance_types = self._read(inventory.instance_type_catalogue, region) or {}
         self.amis = self._read(AMI_LOOKUPS[template], region) or []
         self.key_pairs = self._read(inventory.key_pairs, region) or []
         self.vpcs = self._read(inventory.vpcs, region) or []
+        self.subnets = self._read(inventory.subnets, region) or []
+        self.security_groups = self._read(inventory.security_groups, region) or []
         self.roles = self._read(inventory.instance_roles, region) or []
-        if self.vpc_id:
-            self.subnets = self._read(inventory.subnets, region, self.vpc_id) or []
-            self.security_groups = self._read(inventory.security_groups, region, self.vpc_id) or []
 
     def _read(self, lookup, *args):
         try:
@@ -167,18 +221,41 @@ class WizardOptions:
     def ami(self, image_id):
         return next((ami for ami in self.amis if ami.image_id == image_id), None)
 
-    def recommended_ami(self, instance_type):
-        """The AMI the console picks for an instance type: the first of its architecture, with
-        GPU drivers when the type has GPUs and such an AMI exists."""
-        profiles = self._read(inventory.instance_type_profiles, self.region, [instance_type])
-        profile = (profiles or {}).get(instance_type)
-        if profile is None:
-            return None
-        fitting = [ami for ami in self.amis if ami.architecture in profile.architectures]
-        gpu = [ami for ami in fitting if ami.for_gpu]
-        if profile.has_gpu and gpu:
-            return gpu[0]
-        return next((ami for ami in fitting if not ami.for_gpu), None)
+    def subnets_of(self, vpc_id):
+        return [subnet for subnet in self.subnets if subnet.vpc_id == vpc_id]
+
+    def security_group(self, group_id):
+        return next((g for g in self.security_groups if g.group_id == group_id), None)
+
+    @property
+    def vpc_networks(self):
+        """Each VPC with its subnets and security groups: the page shows the chosen one's."""
+        return [
+            VpcNetwork(
+                vpc,
+                self.subnets_of(vpc.vpc_id),
+                [group for group in self.security_groups if group.vpc_id == vpc.vpc_id],
+            )
+            for vpc in self.vpcs
+        ]
+
+    def instance_type_groups(self):
+        """The drop-down's groups: the console's common types, then every other type by family,
+        current generation first (the catalogue's own order)."""
+        common = [
+            self.instance_types[name]
+            for name in inventory.COMMON_INSTANCE_TYPES
+            if name in self.instance_types
+        ]
+        groups = [("Commonly used", common)] if common else []
+        families = {}
+        for kind in self.instance_types.values():
+            if kind not in common:  # each type is listed once, so a choice is made once
+                families.setdefault(kind.family, []).append(kind)
+        for family, kinds in families.items():
+            generation = "" if kinds[0].current_generation else " (previous generation)"
+            groups.append((f"{family}{generation}", kinds))
+        return groups
 
 
 class OneOrMoreSelect(forms.SelectMultiple):
@@ -196,8 +273,7 @@ class ClusterForm(forms.Form):
     marked_required = set()
     # Whether the template has the Instance configuration, Networking and IAM role sections.
     offers_instances = False
-    # Fields whose value is picked again when the field named here changes (htmx "_changed").
-    follows = {}
+    new_vpc_fields = ("vpc_cidr", "subnet1_cidr", "subnet2_cidr")
 
     cluster_name = forms.CharField(
         label="Cluster name",
@@ -215,14 +291,25 @@ class ClusterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.options = options
 
+    @classmethod
+    def initial_from(cls, data):
+        """What a person has typed so far, as initial values: the page drawn again around an
+        added or removed tag (without JavaScript), judging nothing yet."""
+        return {
+            name: field.widget.value_from_datadict(data, None, name)
+            for name, field in cls.base_fields.items()
+            if name in data or isinstance(field, forms.BooleanField)
+        }
+
     @property
     def wants_new_vpc(self):
         """Whether the person asked for a new VPC; each template asks in its own way."""
         return False
 
-    def _field_in_use(self, field):
-        """Whether a field shows on the page, given the choices around it."""
-        if field in ("vpc_cidr", "subnet1_cidr", "subnet2_cidr"):
+    def field_in_use(self, name):
+        """Whether a field applies to the choices made: the page hides those that do not, and
+        the form neither judges nor keeps them."""
+        if name in self.new_vpc_fields:
             return self.wants_new_vpc
         return True
 
@@ -240,18 +327,16 @@ class ClusterForm(forms.Form):
         return name
 
     def clean_vpc_cidr(self):
-        return self._clean_optional_cidr("vpc_cidr", "VPC CIDR block", prefixes=(16, 28))
+        return self._clean_cidr("vpc_cidr", "VPC CIDR block", prefixes=(16, 28))
 
     def clean_subnet1_cidr(self):
-        return self._clean_optional_cidr("subnet1_cidr", "subnet CIDR block", prefixes=(16, 28))
+        return self._clean_cidr("subnet1_cidr", "subnet CIDR block", prefixes=(16, 28))
 
     def clean_subnet2_cidr(self):
-        return self._clean_optional_cidr("subnet2_cidr", "subnet CIDR block", prefixes=(16, 28))
+        return self._clean_cidr("subnet2_cidr", "subnet CIDR block", prefixes=(16, 28))
 
-    def _clean_optional_cidr(self, field, label, prefixes):
+    def _clean_cidr(self, field, label, prefixes):
         value = self.cleaned_data[field]
-        if not self._field_in_use(field):
-            return value
         if not value:
             raise forms.ValidationError(f"Enter a {label}.")
         network = parse_cidr(value, label)
@@ -265,12 +350,18 @@ class ClusterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if self._field_in_use("vpc_cidr"):
+        if self.wants_new_vpc:
             self._check_new_vpc(cleaned)
+        self._forget_fields_not_in_use()
         return cleaned
 
+    def _forget_fields_not_in_use(self):
+        for name in list(self.errors):
+            if name in self.fields and not self.field_in_use(name):
+                del self.errors[name]
+
     def _check_new_vpc(self, cleaned):
-        vpc, first, second = (cleaned.get(f) for f in ("vpc_cidr", "subnet1_cidr", "subnet2_cidr"))
+        vpc, first, second = (cleaned.get(f) for f in self.new_vpc_fields)
         if not vpc:
             return
         vpc_net = ipaddress.ip_network(vpc)
@@ -286,18 +377,15 @@ class ClusterForm(forms.Form):
         ):
             self.add_error("subnet2_cidr", f"{second} overlaps Subnet 1 ({first}).")
 
-    def configuration(self, tags):
-        """The launch's configuration: what the stack, the steps and the status page need."""
+    def _new_vpc(self):
         data = self.cleaned_data
-        return {
-            "cluster_name": data["cluster_name"],
-            "tags": tags,
-            "container_insights": data["container_insights"],
-        }
+        return NewVpc(data["vpc_cidr"], data["subnet1_cidr"], data["subnet2_cidr"])
 
-    def _new_vpc_configuration(self):
-        data = self.cleaned_data
-        return {key: data[key] for key in ("vpc_cidr", "subnet1_cidr", "subnet2_cidr")}
+    def configuration(self, tags):
+        """The cluster's configuration, as the stack, the steps and the status page read it."""
+        return ClusterConfiguration(
+            tags=tuple(tags), container_insights=self.cleaned_data["container_insights"]
+        )
 
 
 class NetworkingOnlyClusterForm(ClusterForm):
@@ -312,11 +400,12 @@ class NetworkingOnlyClusterForm(ClusterForm):
         return bool(self["create_vpc"].value())
 
     def configuration(self, tags):
-        config = super().configuration(tags)
-        config["create_vpc"] = self.cleaned_data["create_vpc"]
-        if config["create_vpc"]:
-            config.update(self._new_vpc_configuration())
-        return config
+        return ClusterConfiguration(
+            tags=tuple(tags),
+            container_insights=self.cleaned_data["container_insights"],
+            capacity_providers=FARGATE_CAPACITY_PROVIDERS,
+            network=Network(new_vpc=self._new_vpc()) if self.wants_new_vpc else None,
+        )
 
 
 class Ec2ClusterForm(ClusterForm):
@@ -325,28 +414,32 @@ class Ec2ClusterForm(ClusterForm):
 
     offers_instances = True
     # Required whenever the instances they describe are wanted (not for an empty cluster).
-    marked_required = {"instance_type", "instance_count", "ami_id"}
-    follows = {"instance_type": ("ami_id",)}
+    marked_required = {"instance_type", "instance_count", "ami_id", "volume_size", "subnet_ids"}
+    spot_fields = ("spot_allocation_strategy", "spot_max_price")
+    ingress_fields = ("ingress_cidr", "ingress_port")
+    # What an empty cluster keeps: everything else describes instances.
+    cluster_fields = ("cluster_name", "empty_cluster", "container_insights")
     key_pair_none = "None - unable to SSH"
-    default_volume_gib = 30
+    default_family = AmiFamily.AMAZON_LINUX_2
 
     empty_cluster = forms.BooleanField(label="Create an empty cluster", required=False)
     provisioning_model = forms.ChoiceField(
         label="Provisioning Model",
-        choices=[("on-demand", "On-Demand Instance"), ("spot", "Spot")],
-        initial="on-demand",
+        choices=ProvisioningModel.choices,
+        initial=ProvisioningModel.ON_DEMAND,
         widget=forms.RadioSelect,
     )
     spot_allocation_strategy = forms.ChoiceField(
         label="Spot Instance allocation strategy",
-        choices=[("lowestPrice", "Lowest Price"), ("diversified", "Diversified")],
-        initial="diversified",
+        choices=SpotAllocationStrategy.choices,
+        initial=SpotAllocationStrategy.DIVERSIFIED,
         required=False,
         widget=forms.RadioSelect,
     )
     spot_max_price = forms.DecimalField(
         label="Maximum bid price (per instance/hour)",
         required=False,
+        max_digits=10,
         decimal_places=5,
         help_text="In US dollars. Leave empty to pay the Spot price, capped at the On-Demand "
         "price.",
@@ -354,25 +447,30 @@ class Ec2ClusterForm(ClusterForm):
     instance_type = forms.MultipleChoiceField(
         label="EC2 instance type", required=False, widget=OneOrMoreSelect
     )
-    t2_unlimited = forms.BooleanField(label="Enable T2 unlimited", required=False)
+    t2_unlimited = forms.BooleanField(
+        label="Enable T2 unlimited",
+        required=False,
+        help_text="Burstable instances may then run above their baseline for as long as they "
+        "need, at extra cost.",
+    )
     instance_count = forms.IntegerField(
         label="Number of instances", min_value=0, max_value=1000, initial=1, required=False
     )
     ami_id = forms.ChoiceField(label="EC2 AMI ID", required=False)
-    volume_size = forms.IntegerField(label=ROOT_VOLUME_LABEL, required=False)
+    volume_size = forms.IntegerField(
+        label=AmiFamily.AMAZON_LINUX_2.volume_label, required=False, min_value=1
+    )
     key_name = forms.ChoiceField(
         label="Key pair",
         required=False,
         help_text="You will not be able to SSH into your EC2 instances without a key pair.",
     )
     vpc = forms.ChoiceField(label="VPC", required=False, initial=NEW)
-    subnet_ids = forms.MultipleChoiceField(
-        label="Subnets", required=False, widget=forms.SelectMultiple(attrs={"size": 4})
-    )
+    subnet_ids = forms.MultipleChoiceField(label="Subnets", required=False)
     auto_assign_public_ip = forms.ChoiceField(
         label="Auto assign public IP",
-        choices=[("subnet", "Use subnet setting"), ("enabled", "Enabled"), ("disabled", "Disabled")],
-        initial="subnet",
+        choices=PublicIp.choices,
+        initial=PublicIp.SUBNET,
     )
     security_group = forms.ChoiceField(label="Security group", required=False, initial=NEW)
     ingress_cidr = forms.CharField(label="CIDR block", required=False, initial="0.0.0.0/0")
@@ -382,13 +480,18 @@ class Ec2ClusterForm(ClusterForm):
     def __init__(self, *args, options, **kwargs):
         super().__init__(*args, options=options, **kwargs)
         fields = self.fields
-        fields["instance_type"].choices = [("", "Select an instance type")] + [
-            (name, name) for name in options.instance_types
-        ]
+        # "" is the drop-down's "Select an instance type": no type.
+        fields["instance_type"].choices = [("", "")] + [(n, n) for n in options.instance_types]
         fields["ami_id"].choices = [(ami.image_id, ami.display) for ami in options.amis]
         if options.amis:
             fields["ami_id"].initial = options.amis[0].image_id
-        fields["volume_size"].initial = self.default_volume_gib
+        family = self.selected_ami.family if self.selected_ami else self.default_family
+        fields["volume_size"].initial = family.default_volume_gib
+        fields["volume_size"].label = family.volume_label
+        fields["volume_size"].help_text = family.volume_help
+        if str(self["volume_size"].value()) != str(family.default_volume_gib):
+            # A size the person typed is theirs: a change of AMI no longer resets it.
+            fields["volume_size"].widget.attrs["data-chosen"] = ""
         fields["key_name"].choices = [("", self.key_pair_none)] + [
             (name, name) for name in options.key_pairs
         ]
@@ -397,7 +500,7 @@ class Ec2ClusterForm(ClusterForm):
         ]
         fields["subnet_ids"].choices = [(s.subnet_id, s.display) for s in options.subnets]
         fields["security_group"].choices = [(NEW, "Create a new security group")] + [
-            (group_id, f"{group_id} ({name})") for group_id, name in options.security_groups
+            (group.group_id, group.display) for group in options.security_groups
         ]
         roles = list(options.roles)
         fields["instance_role"].choices = [(CREATE_ROLE, "Create new role")] + [
@@ -406,37 +509,20 @@ class Ec2ClusterForm(ClusterForm):
         fields["instance_role"].initial = (
             inventory.INSTANCE_ROLE_NAME if inventory.INSTANCE_ROLE_NAME in roles else CREATE_ROLE
         )
-        if not self.is_bound and "ami_id" not in self.initial:
-            self._default_ami_for_instance_type()
-        ami = options.ami(self["ami_id"].value())
-        if ami:
-            fields["volume_size"].label = VOLUME_LABELS.get(ami.family, ROOT_VOLUME_LABEL)
-            typed = self.initial.get("volume_size", fields["volume_size"].initial)
-            if not self.is_bound and str(typed) in map(str, DEFAULT_VOLUME_GIB.values()):
-                # Switching AMI moves an untouched default to the new AMI's own default.
-                self.initial["volume_size"] = DEFAULT_VOLUME_GIB[ami.family]
 
-    def _default_ami_for_instance_type(self):
-        """The AMI drop-down's default follows the (first) instance type chosen."""
-        chosen = [name for name in self.initial.get("instance_type") or [] if name]
-        if not chosen or chosen[0] not in self.options.instance_types:
-            return
-        ami = self.options.recommended_ami(chosen[0])
-        if ami:
-            self.fields["ami_id"].initial = ami.image_id
-
-    # Section by section, so templates and htmx refreshes can render one part of the page.
+    # What the person has chosen so far, from what was posted or the initial values: the page
+    # draws its first view from these, and the form judges only the fields they bring into use.
     @property
     def wants_instances(self):
         return not self["empty_cluster"].value()
 
     @property
     def wants_spot(self):
-        return self["provisioning_model"].value() == "spot"
+        return self["provisioning_model"].value() == ProvisioningModel.SPOT
 
     @property
     def chosen_instance_types(self):
-        return [name for name in self["instance_type"].value() or [] if name]
+        return list(dict.fromkeys(name for name in self["instance_type"].value() or [] if name))
 
     @property
     def wants_new_vpc(self):
@@ -447,8 +533,18 @@ class Ec2ClusterForm(ClusterForm):
         return (self["security_group"].value() or NEW) == NEW
 
     @property
+    def offers_t2_unlimited(self):
+        """T2 unlimited applies when every chosen type is burstable (T2, T3, T3a, T4g)."""
+        kinds = [self.options.instance_types.get(name) for name in self.chosen_instance_types]
+        return bool(kinds) and all(kind and kind.burstable for kind in kinds)
+
+    @property
     def selected_ami(self):
         return self.options.ami(self["ami_id"].value())
+
+    @property
+    def chosen_vpc(self):
+        return "" if self.wants_new_vpc else self["vpc"].value()
 
     @property
     def security_warning(self):
@@ -469,9 +565,23 @@ class Ec2ClusterForm(ClusterForm):
             f"access from known IP addresses only."
         )
 
+    def field_in_use(self, name):
+        if name in self.cluster_fields:
+            return True
+        if not self.wants_instances:
+            return False
+        if name in self.spot_fields:
+            return self.wants_spot
+        if name == "t2_unlimited":
+            return self.offers_t2_unlimited
+        if name == "subnet_ids":
+            return not self.wants_new_vpc
+        if name in self.ingress_fields:
+            return self.wants_new_security_group
+        return super().field_in_use(name)
+
     def clean_instance_type(self):
-        # The drop-down's "Select an instance type" is no type.
-        return [name for name in self.cleaned_data["instance_type"] if name]
+        return [name for name in dict.fromkeys(self.cleaned_data["instance_type"]) if name]
 
     def clean_spot_max_price(self):
         price = self.cleaned_data["spot_max_price"]
@@ -480,30 +590,25 @@ class Ec2ClusterForm(ClusterForm):
         return price
 
     def clean_ingress_cidr(self):
-        return self._clean_optional_cidr("ingress_cidr", "CIDR block", prefixes=(0, 32))
+        return self._clean_cidr("ingress_cidr", "CIDR block", prefixes=(0, 32))
 
     def clean_ingress_port(self):
-        value = self.cleaned_data["ingress_port"]
-        if not self._field_in_use("ingress_port"):
-            return None
-        return parse_port_range(value)
+        return parse_port_range(self.cleaned_data["ingress_port"])
 
-    def _field_in_use(self, field):
-        if not self.wants_instances:
-            return False
-        if field in ("ingress_cidr", "ingress_port"):
-            return self.wants_new_security_group
-        return super()._field_in_use(field)
+    def clean_volume_size(self):
+        size = self.cleaned_data["volume_size"]
+        if size is not None and size > MAX_VOLUME_GIB:
+            raise forms.ValidationError(f"An EBS volume can be at most {MAX_VOLUME_GIB} GiB.")
+        return size
 
     def clean(self):
         cleaned = super().clean()
         if self.wants_instances:
             self._require_instance_fields(cleaned)
             self._check_instance_types(cleaned)
-            self._check_ami_architecture(cleaned)
+            self._check_ami_fits_the_instance_types(cleaned)
             self._check_existing_vpc(cleaned)
             self._check_volume(cleaned)
-            self._check_t2_unlimited(cleaned)
         return cleaned
 
     def _require_instance_fields(self, cleaned):
@@ -519,7 +624,7 @@ class Ec2ClusterForm(ClusterForm):
 
     def _check_instance_types(self, cleaned):
         chosen = cleaned.get("instance_type") or []
-        if cleaned.get("provisioning_model") == "on-demand" and len(chosen) > 1:
+        if cleaned.get("provisioning_model") == ProvisioningModel.ON_DEMAND and len(chosen) > 1:
             self.add_error(
                 "instance_type",
                 "On-Demand instances are all of one type. Choose one, or choose Spot to mix "
@@ -531,17 +636,13 @@ class Ec2ClusterForm(ClusterForm):
                 f"An Auto Scaling group mixes at most {MAX_SPOT_INSTANCE_TYPES} instance types.",
             )
 
-    def _check_ami_architecture(self, cleaned):
+    def _check_ami_fits_the_instance_types(self, cleaned):
         ami = self.options.ami(cleaned.get("ami_id"))
         chosen = cleaned.get("instance_type")
         if ami is None or not chosen or "instance_type" in self.errors:
             return
-        try:
-            profiles = inventory.instance_type_profiles(self.options.region, chosen)
-        except AwsError as error:
-            self.add_error("instance_type", f"Could not look up the instance types: {error}")
-            return
-        misfits = [name for name in chosen if ami.architecture not in profiles[name].architectures]
+        kinds = [self.options.instance_types[name] for name in chosen]
+        misfits = [kind.name for kind in kinds if ami.architecture not in kind.architectures]
         if misfits:
             self.add_error(
                 "ami_id",
@@ -551,83 +652,88 @@ class Ec2ClusterForm(ClusterForm):
             )
 
     def _check_existing_vpc(self, cleaned):
-        if self.wants_new_vpc:
+        if self.wants_new_vpc or "vpc" in self.errors:
             return
-        if not cleaned.get("subnet_ids") and "subnet_ids" not in self.errors:
+        vpc_id = cleaned.get("vpc")
+        # Ticks under another VPC stay in the page for when the person goes back to it; only
+        # the chosen VPC's subnets are taken.
+        cleaned["subnet_ids"] = [
+            subnet.subnet_id
+            for subnet in self.options.subnets_of(vpc_id)
+            if subnet.subnet_id in (cleaned.get("subnet_ids") or [])
+        ]
+        if not cleaned["subnet_ids"] and "subnet_ids" not in self.errors:
             self.add_error("subnet_ids", "Select at least one subnet of the VPC.")
+        group = self.options.security_group(cleaned.get("security_group"))
+        if group and group.vpc_id != vpc_id:
+            self.add_error(
+                "security_group",
+                f"{group.group_id} belongs to {group.vpc_id or 'no VPC'}, not to {vpc_id}. "
+                "Choose one of the VPC's security groups, or a new one.",
+            )
 
     def _check_volume(self, cleaned):
         ami = self.options.ami(cleaned.get("ami_id"))
         size = cleaned.get("volume_size")
-        if ami is None or size is None:
+        if ami is None or size is None or "volume_size" in self.errors:
             return
-        minimum = MIN_VOLUME_GIB[ami.family]
+        minimum = ami.family.min_volume_gib
         if size < minimum:
             self.add_error(
                 "volume_size",
                 f"{ami.label} needs at least {minimum} GiB, the size of its snapshot.",
             )
-        elif size > MAX_VOLUME_GIB:
-            self.add_error("volume_size", f"An EBS volume can be at most {MAX_VOLUME_GIB} GiB.")
-
-    def _check_t2_unlimited(self, cleaned):
-        others = [
-            name
-            for name in cleaned.get("instance_type") or []
-            if not name.startswith(("t2.", "t3.", "t3a."))
-        ]
-        if cleaned.get("t2_unlimited") and others:
-            self.add_error(
-                "t2_unlimited",
-                f"T2 unlimited is only for T2 and T3 instance types, not {', '.join(others)}.",
-            )
 
     def configuration(self, tags):
         data = self.cleaned_data
-        config = super().configuration(tags)
-        config["empty_cluster"] = data["empty_cluster"]
         if not self.wants_instances:
-            return config
+            return ClusterConfiguration(
+                tags=tuple(tags), container_insights=data["container_insights"]
+            )
         ami = self.options.ami(data["ami_id"])
-        from_port, to_port = data["ingress_port"] or (None, None)
-        config.update(
-            provisioning_model=data["provisioning_model"],
-            # The launch template's type; Spot's Auto Scaling group mixes all of instance_types.
-            instance_type=data["instance_type"][0],
-            instance_types=data["instance_type"],
-            t2_unlimited=data["t2_unlimited"],
-            instance_count=data["instance_count"],
+        spot = None
+        if self.wants_spot:
+            price = data["spot_max_price"]
+            spot = Spot(
+                allocation_strategy=SpotAllocationStrategy(
+                    data["spot_allocation_strategy"] or SpotAllocationStrategy.DIVERSIFIED
+                ),
+                max_price="" if price is None else format(price.normalize(), "f"),
+            )
+        instances = Instances(
+            instance_types=tuple(data["instance_type"]),
+            count=data["instance_count"],
             ami_id=ami.image_id,
             ami_family=ami.family,
             ami_display=ami.display,
             volume_size=data["volume_size"],
-            key_name=data["key_name"],
-            vpc=data["vpc"] or NEW,
-            auto_assign_public_ip=data["auto_assign_public_ip"],
-            security_group=data["security_group"] or NEW,
             instance_role=(
                 inventory.INSTANCE_ROLE_NAME
                 if data["instance_role"] in ("", CREATE_ROLE)
                 else data["instance_role"]
             ),
+            key_name=data["key_name"],
+            t2_unlimited=self.offers_t2_unlimited and data["t2_unlimited"],
+            spot=spot,
         )
-        if config["provisioning_model"] == "spot":
-            price = data["spot_max_price"]
-            config.update(
-                spot_allocation_strategy=data["spot_allocation_strategy"] or "diversified",
-                spot_max_price="" if price is None else str(price.normalize()),
-            )
-        if config["vpc"] == NEW:
-            config.update(self._new_vpc_configuration())
-        else:
-            config["subnet_ids"] = data["subnet_ids"]
-        if config["security_group"] == NEW:
-            config.update(
-                ingress_cidr=data["ingress_cidr"],
-                ingress_from_port=from_port,
-                ingress_to_port=to_port,
-            )
-        return config
+        ingress = None
+        if self.wants_new_security_group:
+            from_port, to_port = data["ingress_port"]
+            ingress = IngressRule(data["ingress_cidr"], from_port, to_port)
+        network = Network(
+            new_vpc=self._new_vpc() if self.wants_new_vpc else None,
+            vpc_id="" if self.wants_new_vpc else data["vpc"],
+            subnet_ids=() if self.wants_new_vpc else tuple(data["subnet_ids"]),
+            public_ip=PublicIp(data["auto_assign_public_ip"]),
+            security_group_id="" if self.wants_new_security_group else data["security_group"],
+            ingress=ingress,
+        )
+        return ClusterConfiguration(
+            tags=tuple(tags),
+            container_insights=data["container_insights"],
+            instances=instances,
+            network=network,
+        )
 
 
 class Ec2LinuxClusterForm(Ec2ClusterForm):
@@ -642,7 +748,7 @@ class Ec2WindowsClusterForm(Ec2ClusterForm):
 
     template = Template.EC2_WINDOWS
     key_pair_none = "None - unable to RDP"
-    default_volume_gib = DEFAULT_VOLUME_GIB["windows"]
+    default_family = AmiFamily.WINDOWS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -679,7 +785,28 @@ class DeregisterForm(forms.Form):
     )
 
 
+class ConsoleBoundField(BoundField):
+    """A field whose description for screen readers names its help and its message slot. The
+    slot is always in the page (forms/field.html), so a message that arrives later, checked as
+    the person leaves the field, is read with the field."""
+
+    @property
+    def aria_describedby(self):
+        if self.field.widget.attrs.get("aria-describedby") or not self.auto_id:
+            return None
+        ids = [f"{self.auto_id}_helptext"] if self.help_text else []
+        return " ".join(ids + [f"{self.auto_id}_error"])
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        # The page marks these with an asterisk, which screen readers are not shown.
+        if self.name in getattr(self.form, "marked_required", ()):
+            attrs["aria-required"] = "true"
+        return attrs
+
+
 class ConsoleFormRenderer(TemplatesSetting):
-    """Draws every field as the console did: label, input, help, and its error beside it."""
+    """Draws every field as the console did: label, input, help, and its message beside it."""
 
     field_template_name = "forms/field.html"
+    bound_field_class = ConsoleBoundField

@@ -5,8 +5,11 @@ import re
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
+from django.core.cache import cache
 
 from .aws import AwsError, chunks, client, error_code, paginate, translate_errors
+from .configuration import AmiFamily
+from .stack_template import DESIRED_COUNT_PARAMETER, MADE_BY_CONSOLE_OUTPUT, stack_name_for
 
 INSTANCE_ROLE_NAME = "ecsInstanceRole"
 
@@ -42,11 +45,20 @@ WINDOWS_AMIS = {
 }
 
 SIZE_ORDER = ["nano", "micro", "small", "medium", "large", "xlarge", "metal"]
+# The types the console listed first, where the region offers them: the lab's and their
+# neighbours, the usual first choices for a small cluster.
+COMMON_INSTANCE_TYPES = (
+    "t2.micro", "t2.small", "t2.medium", "t3.micro", "t3.small", "t3.medium",
+    "m5.large", "c5.large", "r5.large",
+)
+# An instance type's specification never changes; a day's cache spares every Configure page the
+# region's whole DescribeInstanceTypes listing.
+INSTANCE_TYPE_CATALOGUE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
 class Ami:
-    family: str
+    family: AmiFamily
     label: str
     image_id: str
     image_name: str
@@ -59,20 +71,27 @@ class Ami:
 
     @property
     def architecture(self):
-        return "arm64" if self.family.endswith("-arm64") else "x86_64"
+        return self.family.architecture
 
     @property
     def for_gpu(self):
-        return self.family.endswith("-gpu")
+        return self.family.for_gpu
 
 
 @dataclass(frozen=True)
-class InstanceTypeProfile:
-    """What an instance type needs of an AMI: a processor architecture, and GPU drivers."""
+class InstanceType:
+    """What the wizard needs to know of an instance type: what AMI it runs (architecture, GPU
+    drivers), whether T2 unlimited applies (burstable), and how to list it."""
 
     name: str
     architectures: tuple
     has_gpu: bool
+    burstable: bool
+    current_generation: bool
+
+    @property
+    def family(self):
+        return self.name.partition(".")[0]
 
 
 @dataclass(frozen=True)
@@ -95,6 +114,7 @@ class Subnet:
     subnet_id: str
     cidr: str
     availability_zone: str
+    vpc_id: str
 
     @property
     def display(self):
@@ -114,19 +134,38 @@ def instance_type_sort_key(name):
     return (family, rank, size)
 
 
+def instance_type_catalogue(region):
+    """The instance types the region offers, by name, in the order people look for them."""
+    key = f"instance-type-catalogue:{region}"
+    catalogue = cache.get(key)
+    if catalogue is None:
+        catalogue = _read_instance_type_catalogue(region)
+        cache.set(key, catalogue, INSTANCE_TYPE_CATALOGUE_SECONDS)
+    return catalogue
+
+
 @translate_errors
-def instance_types(region):
+def _read_instance_type_catalogue(region):
     ec2 = client("ec2", region)
-    offerings = paginate(
-        ec2, "describe_instance_type_offerings", "InstanceTypeOfferings", LocationType="region"
-    )
-    return sorted({offer["InstanceType"] for offer in offerings}, key=instance_type_sort_key)
-
-
-@translate_errors
-def instance_type_details(region, instance_type):
-    response = client("ec2", region).describe_instance_types(InstanceTypes=[instance_type])
-    return response["InstanceTypes"][0]
+    offered = {
+        offer["InstanceType"]
+        for offer in paginate(
+            ec2, "describe_instance_type_offerings", "InstanceTypeOfferings", LocationType="region"
+        )
+    }
+    types = [
+        InstanceType(
+            name=item["InstanceType"],
+            architectures=tuple(item["ProcessorInfo"]["SupportedArchitectures"]),
+            has_gpu=bool((item.get("GpuInfo") or {}).get("Gpus")),
+            burstable=item.get("BurstablePerformanceSupported", False),
+            current_generation=item.get("CurrentGeneration", False),
+        )
+        for item in paginate(ec2, "describe_instance_types", "InstanceTypes")
+        if item["InstanceType"] in offered
+    ]
+    types.sort(key=lambda t: (not t.current_generation, instance_type_sort_key(t.name)))
+    return {t.name: t for t in types}
 
 
 @translate_errors
@@ -143,7 +182,7 @@ def ecs_optimized_amis(region):
             raise AwsError(f"SSM parameter {parameter['Name']} is not JSON: {error}") from error
         amis.append(
             Ami(
-                family=family,
+                family=AmiFamily(family),
                 label=LINUX_AMIS[family][0],
                 image_id=value["image_id"],
                 image_name=value.get("image_name", ""),
@@ -161,7 +200,7 @@ def windows_ecs_amis(region):
     response = client("ssm", region).get_parameters(Names=list(names))
     amis = [
         Ami(
-            family="windows",
+            family=AmiFamily.WINDOWS,
             label=WINDOWS_AMIS[names[parameter["Name"]]],
             image_id=parameter["Value"],
             image_name=f"{names[parameter['Name']]}-ECS_Optimized",
@@ -171,21 +210,6 @@ def windows_ecs_amis(region):
         for parameter in response["Parameters"]
     ]
     return sorted(amis, key=lambda ami: list(WINDOWS_AMIS.values()).index(ami.label))
-
-
-@translate_errors
-def instance_type_profiles(region, names):
-    """Each instance type's architectures and GPUs, by name: DescribeInstanceTypes, 100 a call."""
-    ec2 = client("ec2", region)
-    profiles = {}
-    for batch in chunks(sorted(set(names)), 100):
-        for item in ec2.describe_instance_types(InstanceTypes=batch)["InstanceTypes"]:
-            profiles[item["InstanceType"]] = InstanceTypeProfile(
-                name=item["InstanceType"],
-                architectures=tuple(item["ProcessorInfo"]["SupportedArchitectures"]),
-                has_gpu=bool(item.get("GpuInfo", {}).get("Gpus")),
-            )
-    return profiles
 
 
 @translate_errors
@@ -208,28 +232,34 @@ def vpcs(region):
 
 
 @translate_errors
-def subnets(region, vpc_id):
-    found = paginate(
-        client("ec2", region),
-        "describe_subnets",
-        "Subnets",
-        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}],
-    )
+def subnets(region):
+    """Every subnet of the region, each with its VPC, in zone order."""
+    found = paginate(client("ec2", region), "describe_subnets", "Subnets")
     return sorted(
-        (Subnet(s["SubnetId"], s["CidrBlock"], s["AvailabilityZone"]) for s in found),
-        key=lambda subnet: (subnet.availability_zone, subnet.subnet_id),
+        (Subnet(s["SubnetId"], s["CidrBlock"], s["AvailabilityZone"], s["VpcId"]) for s in found),
+        key=lambda subnet: (subnet.vpc_id, subnet.availability_zone, subnet.subnet_id),
     )
+
+
+@dataclass(frozen=True)
+class SecurityGroup:
+    group_id: str
+    name: str
+    vpc_id: str
+
+    @property
+    def display(self):
+        return f"{self.group_id} ({self.name})"
 
 
 @translate_errors
-def security_groups(region, vpc_id):
-    found = paginate(
-        client("ec2", region),
-        "describe_security_groups",
-        "SecurityGroups",
-        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}],
+def security_groups(region):
+    """Every security group of the region, each with its VPC."""
+    found = paginate(client("ec2", region), "describe_security_groups", "SecurityGroups")
+    return sorted(
+        (SecurityGroup(g["GroupId"], g["GroupName"], g.get("VpcId", "")) for g in found),
+        key=lambda group: (group.vpc_id, group.group_id),
     )
-    return sorted((g["GroupId"], g["GroupName"]) for g in found)
 
 
 @translate_errors
@@ -356,7 +386,7 @@ def wizard_stack(region, cluster_name):
     It is the stack EC2ContainerService-<name> whose outputs say the console made it; its
     AsgMaxSize parameter is the desired number of instances.
     """
-    name = f"EC2ContainerService-{cluster_name}"
+    name = stack_name_for(cluster_name)
     try:
         stack = client("cloudformation", region).describe_stacks(StackName=name)["Stacks"][0]
     except ClientError as error:
@@ -364,10 +394,10 @@ def wizard_stack(region, cluster_name):
             return None
         raise
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    if outputs.get("UsedByECSCreateCluster") != "true" or stack["StackStatus"] == "DELETE_COMPLETE":
+    if outputs.get(MADE_BY_CONSOLE_OUTPUT) != "true" or stack["StackStatus"] == "DELETE_COMPLETE":
         return None
     parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
-    desired = parameters.get("AsgMaxSize")
+    desired = parameters.get(DESIRED_COUNT_PARAMETER)
     return {
         "name": name,
         "id": stack["StackId"],

@@ -9,6 +9,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from .configuration import ClusterConfiguration, DeleteRequest, ScaleRequest
+from .stack_template import LogicalId, stack_name_for
+
 
 class Template(models.TextChoices):
     NETWORKING_ONLY = "fargate", "Networking only"
@@ -16,26 +19,22 @@ class Template(models.TextChoices):
     EC2_WINDOWS = "ec2-windows", "EC2 Windows + Networking"
 
 
-def stack_name_for(cluster_name):
-    return f"EC2ContainerService-{cluster_name}"
-
-
 # The Launch status page's Cluster Resources, in the console's order: the stack's logical id
-# behind each row that the stack makes.
+# behind each row that the stack makes (None: the zones its subnets are in).
 STACK_RESOURCE_ROWS = [
-    ("VPC", "Vpc"),
-    ("Subnet 1", "PubSubnetAz1"),
-    ("Subnet 1 route table association", "PubSubnet1RouteTableAssociation"),
-    ("Subnet 2", "PubSubnetAz2"),
-    ("Subnet 2 route table association", "PubSubnet2RouteTableAssociation"),
+    ("VPC", LogicalId.VPC),
+    ("Subnet 1", LogicalId.SUBNET_1),
+    ("Subnet 1 route table association", LogicalId.SUBNET_1_ROUTE_TABLE_ASSOCIATION),
+    ("Subnet 2", LogicalId.SUBNET_2),
+    ("Subnet 2 route table association", LogicalId.SUBNET_2_ROUTE_TABLE_ASSOCIATION),
     ("VPC Availability Zones", None),
-    ("Security group", "EcsSecurityGroup"),
-    ("Internet gateway", "InternetGateway"),
-    ("Route table", "RouteViaIgw"),
-    ("Amazon EC2 route", "PublicRouteViaIgw"),
-    ("Virtual private gateway attachment", "AttachGateway"),
-    ("Launch template", "EcsInstanceLaunchTemplate"),
-    ("Auto Scaling group", "EcsInstanceAsg"),
+    ("Security group", LogicalId.SECURITY_GROUP),
+    ("Internet gateway", LogicalId.INTERNET_GATEWAY),
+    ("Route table", LogicalId.ROUTE_TABLE),
+    ("Amazon EC2 route", LogicalId.ROUTE),
+    ("Virtual private gateway attachment", LogicalId.GATEWAY_ATTACHMENT),
+    ("Launch template", LogicalId.LAUNCH_TEMPLATE),
+    ("Auto Scaling group", LogicalId.AUTO_SCALING_GROUP),
 ]
 
 
@@ -57,14 +56,15 @@ class OperationQuerySet(models.QuerySet):
         )
 
     @transaction.atomic
-    def start(self, action, cluster_name, region, user, template="", config=None):
-        """Record an operation with one pending row for each resource it will touch."""
+    def start(self, action, cluster_name, region, user, request, template=""):
+        """Record an operation, with what was asked (a typed request: ClusterConfiguration,
+        ScaleRequest or DeleteRequest), and one pending row for each resource it will touch."""
         operation = self.create(
             action=action,
             template=template,
             cluster_name=cluster_name,
             region=region,
-            config=config or {},
+            config=request.to_json(),
             created_by=user,
         )
         for position, kind in enumerate(operation.planned_step_kinds()):
@@ -103,19 +103,26 @@ class Operation(models.Model):
     def get_absolute_url(self):
         return reverse("clusters:operation", args=[self.pk])
 
+    @property
+    def request(self):
+        """What the person asked, as the typed value the action takes."""
+        return REQUEST_TYPES[self.action].from_json(self.config)
+
     def planned_step_kinds(self):
         Kind = Step.Kind
+        request = self.request
         if self.action == self.Action.SCALE:
             return [Kind.SCALE]
         if self.action == self.Action.DELETE:
-            if self.config.get("has_stack"):
+            if request.has_stack:
                 return [Kind.DELETE_STACK, Kind.DELETE_CLUSTER]
             return [Kind.DELETE_CLUSTER]
-        if self.template == Template.NETWORKING_ONLY:
-            return [Kind.CLUSTER, Kind.STACK] if self.config.get("create_vpc") else [Kind.CLUSTER]
-        if self.config.get("empty_cluster"):
-            return [Kind.CLUSTER]
-        return [Kind.CLUSTER, Kind.INSTANCE_ROLE, Kind.STACK]
+        kinds = [Kind.CLUSTER]
+        if request.instances:
+            kinds.append(Kind.INSTANCE_ROLE)
+        if request.makes_stack:
+            kinds.append(Kind.STACK)
+        return kinds
 
     @property
     def stack_name(self):
@@ -140,17 +147,17 @@ class Operation(models.Model):
 
     def cluster_resources(self):
         """(label, value) rows of what the launch made, once the stack has said what it made."""
-        config = self.config
         stack = next((s for s in self.steps.all() if s.kind == Step.Kind.STACK), None)
         if stack is None or stack.state != Step.State.SUCCEEDED:
             return []
         rows = []
-        if config.get("instance_type"):
+        instances = self.request.instances
+        if instances:
             rows += [
-                ("Instance type", ", ".join(config.get("instance_types") or [config["instance_type"]])),
-                ("Desired number of instances", config["instance_count"]),
-                ("Key pair", config.get("key_name") or "None"),
-                ("ECS AMI ID", config["ami_display"]),
+                ("Instance type", ", ".join(instances.instance_types)),
+                ("Desired number of instances", instances.count),
+                ("Key pair", instances.key_name or "None"),
+                ("ECS AMI ID", instances.ami_display),
             ]
         made = stack.outputs.get("resources", {})
         for label, logical_id in STACK_RESOURCE_ROWS:
@@ -168,6 +175,13 @@ class Operation(models.Model):
     def step_after(self, step):
         later = [s for s in self.ordered_steps if s.position > step.position]
         return later[0] if later else None
+
+
+REQUEST_TYPES = {
+    Operation.Action.CREATE: ClusterConfiguration,
+    Operation.Action.SCALE: ScaleRequest,
+    Operation.Action.DELETE: DeleteRequest,
+}
 
 
 class StepQuerySet(models.QuerySet):

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from . import stack_template
 from .aws import client, error_code, translate_errors
-from .models import Step, Template
+from .models import Step
 
 EC2_TRUST_POLICY = {
     "Version": "2012-10-17",
@@ -23,7 +23,6 @@ EC2_TRUST_POLICY = {
         }
     ],
 }
-FARGATE_CAPACITY_PROVIDERS = ["FARGATE", "FARGATE_SPOT"]
 # How many times DeleteCluster is tried again while the agents of a just-deleted stack's
 # instances are still leaving the cluster.
 DELETE_CLUSTER_ATTEMPTS = 24
@@ -33,8 +32,12 @@ def run(step):
     return STEPS[step.kind](step)
 
 
-def _aws_tags(config):
-    return [{"key": tag["key"], "value": tag["value"]} for tag in config.get("tags", [])]
+def _ecs_tags(tags):
+    return [{"key": tag.key, "value": tag.value} for tag in tags]
+
+
+def _cloudformation_tags(tags):
+    return [{"Key": tag.key, "Value": tag.value} for tag in tags]
 
 
 def _calling(function, tolerated_code, **kwargs):
@@ -50,7 +53,7 @@ def _calling(function, tolerated_code, **kwargs):
 @translate_errors
 def create_cluster(step):
     operation = step.operation
-    config, name = operation.config, operation.cluster_name
+    configuration, name = operation.request, operation.cluster_name
     step.mark_in_progress(f"Creating cluster {name}")
     ecs = client("ecs", operation.region)
     # AWS's CreateCluster returns an existing cluster unchanged; looking first keeps a second run
@@ -59,12 +62,12 @@ def create_cluster(step):
     cluster = next((c for c in found if c["status"] == "ACTIVE"), None)
     if cluster is None:
         arguments = {"clusterName": name}
-        if config.get("tags"):
-            arguments["tags"] = _aws_tags(config)
-        if config.get("container_insights"):
+        if configuration.tags:
+            arguments["tags"] = _ecs_tags(configuration.tags)
+        if configuration.container_insights:
             arguments["settings"] = [{"name": "containerInsights", "value": "enabled"}]
-        if operation.template == Template.NETWORKING_ONLY:
-            arguments["capacityProviders"] = FARGATE_CAPACITY_PROVIDERS
+        if configuration.capacity_providers:
+            arguments["capacityProviders"] = list(configuration.capacity_providers)
         cluster = ecs.create_cluster(**arguments)["cluster"]
     step.mark_succeeded(f"ECS cluster {name} successfully created", cluster_arn=cluster["clusterArn"])
 
@@ -72,7 +75,7 @@ def create_cluster(step):
 @translate_errors
 def attach_instance_role_policy(step):
     operation = step.operation
-    role_name = operation.config["instance_role"]
+    role_name = operation.request.instances.instance_role
     step.mark_in_progress("Attaching IAM policy")
     iam = client("iam", operation.region)
     _calling(
@@ -122,20 +125,20 @@ def _stack_failed(step, cloudformation, stack):
 @translate_errors
 def create_stack(step):
     operation = step.operation
-    config, name = operation.config, operation.stack_name
+    configuration, name = operation.request, operation.stack_name
     cloudformation = client("cloudformation", operation.region)
     stack = _describe_stack(cloudformation, step.outputs.get("stack_id", name))
     if stack is None or stack["StackStatus"] == "DELETE_COMPLETE":
         step.mark_in_progress(f"Creating CloudFormation stack {name}")
         arguments = {
             "StackName": name,
-            "TemplateBody": stack_template.template_body(config),
-            "Parameters": stack_template.stack_parameters(config),
+            "TemplateBody": stack_template.template_body(operation.cluster_name, configuration),
+            "Parameters": stack_template.stack_parameters(operation.cluster_name, configuration),
             "OnFailure": "ROLLBACK",
             "ClientRequestToken": f"ecs-console-{operation.pk}",
         }
-        if config.get("tags"):
-            arguments["Tags"] = [{"Key": t["key"], "Value": t["value"]} for t in config["tags"]]
+        if configuration.tags:
+            arguments["Tags"] = _cloudformation_tags(configuration.tags)
         stack_id = cloudformation.create_stack(**arguments)["StackId"]
         step.mark_in_progress(f"Creating CloudFormation stack {name}", stack_id=stack_id)
         stack = _describe_stack(cloudformation, stack_id)
@@ -159,7 +162,11 @@ def _stack_outputs(region, cloudformation, stack_id):
     """What the stack made, by logical id, and the Availability Zones its subnets are in."""
     described = cloudformation.describe_stack_resources(StackName=stack_id)["StackResources"]
     resources = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in described}
-    subnet_ids = [resources[key] for key in ("PubSubnetAz1", "PubSubnetAz2") if key in resources]
+    subnet_ids = [
+        resources[key]
+        for key in (stack_template.LogicalId.SUBNET_1, stack_template.LogicalId.SUBNET_2)
+        if key in resources
+    ]
     zones = []
     if subnet_ids:
         found = client("ec2", region).describe_subnets(SubnetIds=subnet_ids)["Subnets"]
@@ -170,7 +177,7 @@ def _stack_outputs(region, cloudformation, stack_id):
 @translate_errors
 def scale_stack(step):
     operation = step.operation
-    desired = operation.config["instance_count"]
+    desired = operation.request.instance_count
     name = operation.stack_name
     cloudformation = client("cloudformation", operation.region)
     stack = _describe_stack(cloudformation, step.outputs.get("stack_id", name))
@@ -185,9 +192,11 @@ def scale_stack(step):
         parameters = [
             {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
             for p in stack.get("Parameters", [])
-            if p["ParameterKey"] != "AsgMaxSize"
+            if p["ParameterKey"] != stack_template.DESIRED_COUNT_PARAMETER
         ]
-        parameters.append({"ParameterKey": "AsgMaxSize", "ParameterValue": str(desired)})
+        parameters.append(
+            {"ParameterKey": stack_template.DESIRED_COUNT_PARAMETER, "ParameterValue": str(desired)}
+        )
         try:
             cloudformation.update_stack(
                 StackName=stack["StackId"],
@@ -254,7 +263,7 @@ def delete_cluster(step):
             return None
         attempts = step.outputs.get("attempts", 0) + 1
         if code == "ClusterContainsContainerInstancesException" and (
-            attempts < DELETE_CLUSTER_ATTEMPTS and operation.config.get("has_stack")
+            attempts < DELETE_CLUSTER_ATTEMPTS and operation.request.has_stack
         ):
             # The stack's instances are terminating; their agents leave the cluster shortly.
             step.mark_in_progress(

@@ -6,18 +6,38 @@ configuration: AWS accounts created since October 2024 cannot create launch conf
 """
 
 import json
+from enum import StrEnum
+
+from .configuration import PublicIp, SpotAllocationStrategy
 
 TEMPLATE_VERSION = "2.0.0"
 ECS_INSTANCE_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
+STACK_NAME_PREFIX = "EC2ContainerService-"
+# The parameter that holds the desired number of instances: Scale changes only this one.
+DESIRED_COUNT_PARAMETER = "AsgMaxSize"
+# The output that marks a stack as made by the Create Cluster wizard.
+MADE_BY_CONSOLE_OUTPUT = "UsedByECSCreateCluster"
 
-# Where each ECS-optimized AMI family keeps the volume the console lets people size.
-VOLUME_DEVICES = {
-    "amazon-linux-2": "/dev/xvda",
-    "amazon-linux-2-arm64": "/dev/xvda",
-    "amazon-linux-2-gpu": "/dev/xvda",
-    "amazon-linux": "/dev/xvdcz",
-    "windows": "/dev/sda1",
-}
+
+def stack_name_for(cluster_name):
+    return f"{STACK_NAME_PREFIX}{cluster_name}"
+
+
+class LogicalId(StrEnum):
+    """The stack's resources, by the logical ids of the console's own template."""
+
+    VPC = "Vpc"
+    SUBNET_1 = "PubSubnetAz1"
+    SUBNET_2 = "PubSubnetAz2"
+    INTERNET_GATEWAY = "InternetGateway"
+    GATEWAY_ATTACHMENT = "AttachGateway"
+    ROUTE_TABLE = "RouteViaIgw"
+    ROUTE = "PublicRouteViaIgw"
+    SUBNET_1_ROUTE_TABLE_ASSOCIATION = "PubSubnet1RouteTableAssociation"
+    SUBNET_2_ROUTE_TABLE_ASSOCIATION = "PubSubnet2RouteTableAssociation"
+    SECURITY_GROUP = "EcsSecurityGroup"
+    LAUNCH_TEMPLATE = "EcsInstanceLaunchTemplate"
+    AUTO_SCALING_GROUP = "EcsInstanceAsg"
 
 
 # Spot runs in the same Auto Scaling group as On-Demand, with a mixed instances policy, rather
@@ -28,8 +48,8 @@ VOLUME_DEVICES = {
 # (not losing every instance at once) is what price-capacity-optimized, AWS's recommended
 # strategy, does by choosing the pools least likely to be interrupted.
 SPOT_ALLOCATION_STRATEGIES = {
-    "lowestPrice": "lowest-price",
-    "diversified": "price-capacity-optimized",
+    SpotAllocationStrategy.LOWEST_PRICE: "lowest-price",
+    SpotAllocationStrategy.DIVERSIFIED: "price-capacity-optimized",
 }
 
 
@@ -44,41 +64,26 @@ def windows_user_data(cluster_name):
     )
 
 
-def user_data(config):
-    if config.get("ami_family") == "windows":
-        return windows_user_data(config["cluster_name"])
-    return linux_user_data(config["cluster_name"])
+def user_data(cluster_name, instances):
+    if instances.ami_family.is_windows:
+        return windows_user_data(cluster_name)
+    return linux_user_data(cluster_name)
 
 
-def creates_vpc(config):
-    return config.get("vpc") == "new" or bool(config.get("create_vpc"))
-
-
-def creates_security_group(config):
-    return config.get("security_group") == "new"
-
-
-def has_instances(config):
-    return bool(config.get("instance_type"))
-
-
-def uses_spot(config):
-    return config.get("provisioning_model") == "spot"
-
-
-def stack_parameters(config):
+def stack_parameters(cluster_name, configuration):
     """The stack's parameters: what scaling changes later, and what identifies the stack."""
-    parameters = {"EcsClusterName": config["cluster_name"]}
-    if has_instances(config):
+    parameters = {"EcsClusterName": cluster_name}
+    instances = configuration.instances
+    if instances:
         parameters.update(
-            EcsAmiId=config["ami_id"],
-            EcsInstanceType=config["instance_type"],
-            AsgMaxSize=str(config["instance_count"]),
+            EcsAmiId=instances.ami_id,
+            EcsInstanceType=instances.instance_type,
+            **{DESIRED_COUNT_PARAMETER: str(instances.count)},
         )
     return [{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()]
 
 
-def build_template(config):
+def build_template(cluster_name, configuration):
     """The template for a configuration: VPC resources only for a new VPC, a security group
     only for a new one, instances only for EC2 templates."""
     parameters = {
@@ -86,22 +91,31 @@ def build_template(config):
     }
     resources = {}
     outputs = {
-        "UsedByECSCreateCluster": {"Value": "true"},
+        MADE_BY_CONSOLE_OUTPUT: {"Value": "true"},
         "TemplateVersion": {"Value": TEMPLATE_VERSION},
     }
-    if creates_vpc(config):
-        resources.update(_vpc_resources(config))
-    if has_instances(config):
+    network, instances = configuration.network, configuration.instances
+    if network and network.creates_vpc:
+        resources.update(_vpc_resources(network.new_vpc))
+    if instances:
         parameters.update(
             EcsAmiId={"Type": "String", "Description": "ECS-optimized AMI id"},
             EcsInstanceType={"Type": "String", "Description": "EC2 instance type"},
-            AsgMaxSize={"Type": "Number", "Description": "Number of instances", "MinValue": 0},
+            **{
+                DESIRED_COUNT_PARAMETER: {
+                    "Type": "Number",
+                    "Description": "Number of instances",
+                    "MinValue": 0,
+                }
+            },
         )
-        if creates_security_group(config):
-            resources["EcsSecurityGroup"] = _security_group(config)
-        resources["EcsInstanceLaunchTemplate"] = _launch_template(config)
-        resources["EcsInstanceAsg"] = _auto_scaling_group(config)
-        outputs["EcsInstanceAsgName"] = {"Value": {"Ref": "EcsInstanceAsg"}}
+        if network.creates_security_group:
+            resources[LogicalId.SECURITY_GROUP] = _security_group(network)
+        resources[LogicalId.LAUNCH_TEMPLATE] = _launch_template(cluster_name, instances, network)
+        resources[LogicalId.AUTO_SCALING_GROUP] = _auto_scaling_group(
+            cluster_name, configuration
+        )
+        outputs["EcsInstanceAsgName"] = {"Value": {"Ref": LogicalId.AUTO_SCALING_GROUP}}
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "AWS CloudFormation template to create resources required to run tasks "
@@ -112,16 +126,20 @@ def build_template(config):
     }
 
 
-def template_body(config):
-    return json.dumps(build_template(config), indent=2, sort_keys=True)
+def template_body(cluster_name, configuration):
+    return json.dumps(build_template(cluster_name, configuration), indent=2, sort_keys=True)
 
 
-def _vpc_resources(config):
+def _ref(logical_id):
+    return {"Ref": logical_id}
+
+
+def _vpc_resources(new_vpc):
     def subnet(index, cidr):
         return {
             "Type": "AWS::EC2::Subnet",
             "Properties": {
-                "VpcId": {"Ref": "Vpc"},
+                "VpcId": _ref(LogicalId.VPC),
                 "CidrBlock": cidr,
                 # "" is the stack's own region: the form of Fn::GetAZs CloudFormation documents.
                 "AvailabilityZone": {"Fn::Select": [index, {"Fn::GetAZs": ""}]},
@@ -132,121 +150,131 @@ def _vpc_resources(config):
     def association(subnet_id):
         return {
             "Type": "AWS::EC2::SubnetRouteTableAssociation",
-            "Properties": {"SubnetId": {"Ref": subnet_id}, "RouteTableId": {"Ref": "RouteViaIgw"}},
+            "Properties": {"SubnetId": _ref(subnet_id), "RouteTableId": _ref(LogicalId.ROUTE_TABLE)},
         }
 
     return {
-        "Vpc": {
+        LogicalId.VPC: {
             "Type": "AWS::EC2::VPC",
             "Properties": {
-                "CidrBlock": config["vpc_cidr"],
+                "CidrBlock": new_vpc.cidr,
                 "EnableDnsSupport": True,
                 "EnableDnsHostnames": True,
             },
         },
-        "PubSubnetAz1": subnet(0, config["subnet1_cidr"]),
-        "PubSubnetAz2": subnet(1, config["subnet2_cidr"]),
-        "InternetGateway": {"Type": "AWS::EC2::InternetGateway"},
-        "AttachGateway": {
+        LogicalId.SUBNET_1: subnet(0, new_vpc.subnet1_cidr),
+        LogicalId.SUBNET_2: subnet(1, new_vpc.subnet2_cidr),
+        LogicalId.INTERNET_GATEWAY: {"Type": "AWS::EC2::InternetGateway"},
+        LogicalId.GATEWAY_ATTACHMENT: {
             "Type": "AWS::EC2::VPCGatewayAttachment",
-            "Properties": {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": "InternetGateway"}},
-        },
-        "RouteViaIgw": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
-        "PublicRouteViaIgw": {
-            "Type": "AWS::EC2::Route",
-            "DependsOn": "AttachGateway",
             "Properties": {
-                "RouteTableId": {"Ref": "RouteViaIgw"},
-                "DestinationCidrBlock": "0.0.0.0/0",
-                "GatewayId": {"Ref": "InternetGateway"},
+                "VpcId": _ref(LogicalId.VPC),
+                "InternetGatewayId": _ref(LogicalId.INTERNET_GATEWAY),
             },
         },
-        "PubSubnet1RouteTableAssociation": association("PubSubnetAz1"),
-        "PubSubnet2RouteTableAssociation": association("PubSubnetAz2"),
+        LogicalId.ROUTE_TABLE: {
+            "Type": "AWS::EC2::RouteTable",
+            "Properties": {"VpcId": _ref(LogicalId.VPC)},
+        },
+        LogicalId.ROUTE: {
+            "Type": "AWS::EC2::Route",
+            "DependsOn": LogicalId.GATEWAY_ATTACHMENT,
+            "Properties": {
+                "RouteTableId": _ref(LogicalId.ROUTE_TABLE),
+                "DestinationCidrBlock": "0.0.0.0/0",
+                "GatewayId": _ref(LogicalId.INTERNET_GATEWAY),
+            },
+        },
+        LogicalId.SUBNET_1_ROUTE_TABLE_ASSOCIATION: association(LogicalId.SUBNET_1),
+        LogicalId.SUBNET_2_ROUTE_TABLE_ASSOCIATION: association(LogicalId.SUBNET_2),
     }
 
 
-def _vpc_id(config):
-    return {"Ref": "Vpc"} if creates_vpc(config) else config["vpc"]
+def _vpc_id(network):
+    return _ref(LogicalId.VPC) if network.creates_vpc else network.vpc_id
 
 
-def _subnet_ids(config):
-    if creates_vpc(config):
-        return [{"Ref": "PubSubnetAz1"}, {"Ref": "PubSubnetAz2"}]
-    return list(config["subnet_ids"])
+def _subnet_ids(network):
+    if network.creates_vpc:
+        return [_ref(LogicalId.SUBNET_1), _ref(LogicalId.SUBNET_2)]
+    return list(network.subnet_ids)
 
 
-def _security_group_ids(config):
-    if creates_security_group(config):
-        return [{"Ref": "EcsSecurityGroup"}]
-    return [config["security_group"]]
+def _security_group_ids(network):
+    if network.creates_security_group:
+        return [_ref(LogicalId.SECURITY_GROUP)]
+    return [network.security_group_id]
 
 
-def _security_group(config):
+def _security_group(network):
+    rule = network.ingress
     return {
         "Type": "AWS::EC2::SecurityGroup",
         "Properties": {
             "GroupDescription": "ECS Allowed Ports",
-            "VpcId": _vpc_id(config),
+            "VpcId": _vpc_id(network),
             "SecurityGroupIngress": [
                 {
                     "IpProtocol": "tcp",
-                    "FromPort": config["ingress_from_port"],
-                    "ToPort": config["ingress_to_port"],
-                    "CidrIp": config["ingress_cidr"],
+                    "FromPort": rule.from_port,
+                    "ToPort": rule.to_port,
+                    "CidrIp": rule.cidr,
                 }
             ],
         },
     }
 
 
-def _launch_template(config):
+def _launch_template(cluster_name, instances, network):
     data = {
-        "ImageId": {"Ref": "EcsAmiId"},
-        "InstanceType": {"Ref": "EcsInstanceType"},
-        "IamInstanceProfile": {"Name": config["instance_role"]},
+        "ImageId": _ref("EcsAmiId"),
+        "InstanceType": _ref("EcsInstanceType"),
+        "IamInstanceProfile": {"Name": instances.instance_role},
         "BlockDeviceMappings": [
             {
-                "DeviceName": VOLUME_DEVICES[config["ami_family"]],
-                "Ebs": {"VolumeSize": config["volume_size"], "VolumeType": "gp2"},
+                "DeviceName": instances.ami_family.volume_device,
+                "Ebs": {"VolumeSize": instances.volume_size, "VolumeType": "gp2"},
             }
         ],
         "Monitoring": {"Enabled": True},
-        "UserData": {"Fn::Base64": user_data(config)},
+        "UserData": {"Fn::Base64": user_data(cluster_name, instances)},
     }
-    if config.get("key_name"):
-        data["KeyName"] = config["key_name"]
-    public_ip = config.get("auto_assign_public_ip", "subnet")
-    if public_ip == "subnet":
-        data["SecurityGroupIds"] = _security_group_ids(config)
+    if instances.key_name:
+        data["KeyName"] = instances.key_name
+    if network.public_ip is PublicIp.SUBNET:
+        data["SecurityGroupIds"] = _security_group_ids(network)
     else:
         # Choosing the public IP needs an explicit network interface, which then carries the
         # security groups (EC2 refuses both places at once).
         data["NetworkInterfaces"] = [
             {
                 "DeviceIndex": 0,
-                "AssociatePublicIpAddress": public_ip == "enabled",
-                "Groups": _security_group_ids(config),
+                "AssociatePublicIpAddress": network.public_ip is PublicIp.ENABLED,
+                "Groups": _security_group_ids(network),
             }
         ]
-    if config.get("t2_unlimited"):
+    if instances.t2_unlimited:
         data["CreditSpecification"] = {"CpuCredits": "unlimited"}
     return {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": data}}
 
 
-def _auto_scaling_group(config):
-    stack_name = f"EC2ContainerService-{config['cluster_name']}"
+def _auto_scaling_group(cluster_name, configuration):
+    instances, network = configuration.instances, configuration.network
     launch_template = {
-        "LaunchTemplateId": {"Ref": "EcsInstanceLaunchTemplate"},
-        "Version": {"Fn::GetAtt": ["EcsInstanceLaunchTemplate", "LatestVersionNumber"]},
+        "LaunchTemplateId": _ref(LogicalId.LAUNCH_TEMPLATE),
+        "Version": {"Fn::GetAtt": [LogicalId.LAUNCH_TEMPLATE, "LatestVersionNumber"]},
     }
     properties = {
-        "VPCZoneIdentifier": _subnet_ids(config),
+        "VPCZoneIdentifier": _subnet_ids(network),
         "MinSize": "0",
-        "MaxSize": {"Ref": "AsgMaxSize"},
-        "DesiredCapacity": {"Ref": "AsgMaxSize"},
+        "MaxSize": _ref(DESIRED_COUNT_PARAMETER),
+        "DesiredCapacity": _ref(DESIRED_COUNT_PARAMETER),
         "Tags": [
-            {"Key": "Name", "Value": f"ECS Instance - {stack_name}", "PropagateAtLaunch": True},
+            {
+                "Key": "Name",
+                "Value": f"ECS Instance - {stack_name_for(cluster_name)}",
+                "PropagateAtLaunch": True,
+            },
             {
                 "Key": "Description",
                 "Value": "This instance is the part of the Auto Scaling group which was "
@@ -255,20 +283,20 @@ def _auto_scaling_group(config):
             },
         ]
         + [
-            {"Key": tag["key"], "Value": tag["value"], "PropagateAtLaunch": True}
-            for tag in config.get("tags", [])
+            {"Key": tag.key, "Value": tag.value, "PropagateAtLaunch": True}
+            for tag in configuration.tags
         ],
     }
-    if uses_spot(config):
-        properties["MixedInstancesPolicy"] = _mixed_instances_policy(config, launch_template)
+    if instances.spot:
+        properties["MixedInstancesPolicy"] = _mixed_instances_policy(instances, launch_template)
     else:
         properties["LaunchTemplate"] = launch_template
     return {"Type": "AWS::AutoScaling::AutoScalingGroup", "Properties": properties}
 
 
-def _mixed_instances_policy(config, launch_template):
+def _mixed_instances_policy(instances, launch_template):
     """Every instance Spot, of any of the chosen types."""
-    strategy = SPOT_ALLOCATION_STRATEGIES[config["spot_allocation_strategy"]]
+    strategy = SPOT_ALLOCATION_STRATEGIES[instances.spot.allocation_strategy]
     distribution = {
         "OnDemandBaseCapacity": 0,
         "OnDemandPercentageAboveBaseCapacity": 0,
@@ -277,12 +305,12 @@ def _mixed_instances_policy(config, launch_template):
     if strategy == "lowest-price":
         # The Spot Fleet's lowestPrice drew from the single cheapest pool.
         distribution["SpotInstancePools"] = 1
-    if config.get("spot_max_price"):
-        distribution["SpotMaxPrice"] = config["spot_max_price"]
+    if instances.spot.max_price:
+        distribution["SpotMaxPrice"] = instances.spot.max_price
     return {
         "LaunchTemplate": {
             "LaunchTemplateSpecification": launch_template,
-            "Overrides": [{"InstanceType": name} for name in config["instance_types"]],
+            "Overrides": [{"InstanceType": name} for name in instances.instance_types],
         },
         "InstancesDistribution": distribution,
     }

@@ -1,6 +1,7 @@
 """The console's pages: one function per URL, each page serving its own htmx fragments."""
 
 import functools
+import re
 
 from django.contrib import messages
 from django.http import Http404
@@ -21,6 +22,7 @@ from .forms import (
     TemplateChoiceForm,
     WizardOptions,
 )
+from .configuration import DeleteRequest, ScaleRequest
 from .middleware import ecs_regions
 from .models import Operation, Template
 from .tasks import start_operation
@@ -29,10 +31,6 @@ CONFIGURE_FORMS = {
     Template.NETWORKING_ONLY: NetworkingOnlyClusterForm,
     Template.EC2_LINUX: Ec2LinuxClusterForm,
     Template.EC2_WINDOWS: Ec2WindowsClusterForm,
-}
-# Sections of Configure cluster that htmx may ask for again when a choice in them changes.
-CONFIGURE_SECTIONS = {
-    "instance-panel", "instance", "networking", "inbound-rules", "tags", "new-vpc"
 }
 TEMPLATE_CARDS = [
     {
@@ -85,72 +83,53 @@ def choose_template(request):
     return render(request, "clusters/choose_template.html", {"form": form, "cards": cards})
 
 
-def _initial_from(data, form_class):
-    """Values a person has typed so far, as initial values: a section can be drawn again
-    around a changed choice without judging fields the person has not finished. Fields that
-    follow the changed one (htmx sends its name as _changed) are left for the form to pick."""
-    initial = {}
-    for name, field in form_class.base_fields.items():
-        if name in data:
-            initial[name] = data.getlist(name) if hasattr(field, "choices") and getattr(
-                field.widget, "allow_multiple_selected", False
-            ) else data.get(name)
-    for name in form_class.follows.get(data.get("_changed"), ()):
-        initial.pop(name, None)
-    return initial
-
-
-def _tags_initial(data):
-    formset = TagFormSet(data, prefix="tags")
-    rows = []
-    for index in range(formset.total_form_count()):
-        key = data.get(f"tags-{index}-key", "")
-        value = data.get(f"tags-{index}-value", "")
-        rows.append({"key": key, "value": value})
-    removed = data.get("_remove_tag")
-    if removed is not None and removed.isdigit() and int(removed) < len(rows):
-        rows.pop(int(removed))
-    if "_add_tag" in data:
-        rows.append({"key": "", "value": ""})
-    return rows
-
-
 @require_http_methods(["GET", "POST"])
 def configure_cluster(request, template):
     form_class = CONFIGURE_FORMS.get(template)
     if form_class is None:
         raise Http404("No such cluster template")
     data = request.POST if request.method == "POST" else None
-    options = WizardOptions(request.region, vpc_id=(data or {}).get("vpc"), template=template)
-    refresh = (data or {}).get("_refresh")
-    if refresh not in CONFIGURE_SECTIONS:
-        refresh = None
-    # Add tag and Remove are plain submit buttons too, so the page works without JavaScript.
-    redrawing = refresh or (data is not None and ("_add_tag" in data or "_remove_tag" in data))
+    options = WizardOptions(request.region, template=template)
 
-    if redrawing:
-        # A choice changed (VPC, AMI, a tag row added): draw the page again from what was
-        # typed, without judging it yet. htmx swaps in only the section that asked.
-        form = form_class(initial=_initial_from(data, form_class), options=options)
-        tag_rows = _tags_initial(data)
-        tags = TagFormSet(prefix="tags", initial=tag_rows)
-        tags.extra = 0 if tag_rows else 1
+    if data is not None and ("_add_tag" in data or "_remove_tag" in data):
+        # Add tag and Remove are submit buttons, so they work without JavaScript: the page
+        # comes back as typed, with the row added or removed, and nothing judged yet.
+        form = form_class(initial=form_class.initial_from(data), options=options)
+        rows = TagFormSet.rows_from(data, add="_add_tag" in data, remove=data.get("_remove_tag"))
+        tags = TagFormSet(prefix="tags", initial=rows)
+        tags.extra = 0 if rows else 1
     else:
         form = form_class(data, options=options)
         tags = TagFormSet(data, prefix="tags")
-        if data is not None and form.is_valid() and tags.is_valid():
-            return _start_and_show(
-                request,
-                Operation.Action.CREATE,
-                form.cleaned_data["cluster_name"],
-                form.configuration(tags.tags),
-                template=template,
-            )
+        if data is not None:
+            valid = all([form.is_valid(), tags.is_valid()])
+            if request.htmx and "_validate" in data:
+                return _field_messages(request, form, tags, data["_validate"])
+            if valid:
+                return _start_and_show(
+                    request,
+                    Operation.Action.CREATE,
+                    form.cleaned_data["cluster_name"],
+                    form.configuration(tags.tags),
+                    template=template,
+                )
 
     context = {"form": form, "tags": tags, "options": options, "template": Template(template)}
-    if request.htmx and refresh:
-        return render(request, f"clusters/configure.html#{refresh}", context)
     return render(request, "clusters/configure.html", context)
+
+
+def _field_messages(request, form, tags, name):
+    """What the page says about one field as the person leaves it: its message slot (and the
+    inbound rule's warning), never an input, so nothing typed since can be overwritten."""
+    field = None
+    if name in form.fields:
+        field = form[name]
+    else:
+        match = re.fullmatch(r"tags-(\d{1,3})-(key|value)", name)
+        if match and int(match.group(1)) < len(tags.forms):
+            field = tags.forms[int(match.group(1))][match.group(2)]
+    context = {"form": form, "checked_field": field}
+    return render(request, "clusters/configure.html#field-messages", context)
 
 
 def operation_status(request, pk):
@@ -229,7 +208,7 @@ def with_cluster(view):
     return wrapper
 
 
-def _start_and_show(request, action, cluster_name, config, template=""):
+def _start_and_show(request, action, cluster_name, asked, template=""):
     """Record what the person asked, send it to a worker, and show its progress."""
     operation = Operation.objects.start(
         action=action,
@@ -237,7 +216,7 @@ def _start_and_show(request, action, cluster_name, config, template=""):
         region=request.region,
         user=request.user,
         template=template,
-        config=config,
+        request=asked,
     )
     start_operation(operation)
     return redirect(operation)
@@ -331,8 +310,8 @@ def scale_instances(request, cluster, stack):
         request.POST or None, initial={"instance_count": stack["desired_count"]}
     )
     if request.method == "POST" and form.is_valid():
-        config = {"instance_count": form.cleaned_data["instance_count"]}
-        return _start_and_show(request, Operation.Action.SCALE, name, config)
+        asked = ScaleRequest(instance_count=form.cleaned_data["instance_count"])
+        return _start_and_show(request, Operation.Action.SCALE, name, asked)
     context = {"cluster": cluster, "stack": stack, "form": form}
     return render(request, "clusters/scale_instances.html", context)
 
@@ -342,7 +321,7 @@ def scale_instances(request, cluster, stack):
 def delete_cluster(request, cluster, stack):
     form = DeleteClusterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        config = {"has_stack": stack is not None}
-        return _start_and_show(request, Operation.Action.DELETE, cluster["clusterName"], config)
+        asked = DeleteRequest(has_stack=stack is not None)
+        return _start_and_show(request, Operation.Action.DELETE, cluster["clusterName"], asked)
     context = {"cluster": cluster, "stack": stack, "form": form}
     return render(request, "clusters/delete_cluster.html", context)

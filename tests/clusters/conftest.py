@@ -6,6 +6,7 @@ from moto import mock_aws
 
 import localcloud
 from clusters.aws import client
+from clusters.configuration import Tag
 from clusters.forms import WizardOptions
 
 REGION = "us-east-1"
@@ -37,6 +38,8 @@ def lab_data(options):
     return {
         "cluster_name": "demo-cluster",
         "provisioning_model": "on-demand",
+        # The browser sends the Spot strategy's default too: its part is in the page, hidden.
+        "spot_allocation_strategy": "diversified",
         "instance_type": "t2.micro",
         "instance_count": "1",
         "ami_id": options.amis[0].image_id,
@@ -69,7 +72,7 @@ def launch(db, user, options, lab_data):
 
     def make(**changes):
         vpc = changes.get("vpc", "new")
-        wizard_options = options if vpc == "new" else WizardOptions(REGION, vpc_id=vpc)
+        wizard_options = options if vpc == "new" else WizardOptions(REGION)
         form = Ec2LinuxClusterForm({**lab_data, **changes}, options=wizard_options)
         assert form.is_valid(), form.errors
         return Operation.objects.start(
@@ -78,7 +81,7 @@ def launch(db, user, options, lab_data):
             cluster_name=form.cleaned_data["cluster_name"],
             region=REGION,
             user=user,
-            config=form.configuration(tags=[{"key": "team", "value": "platform"}]),
+            request=form.configuration(tags=[Tag("team", "platform")]),
         )
 
     return make

@@ -3,6 +3,7 @@
 import boto3
 import pytest
 
+from clusters.configuration import ClusterConfiguration, IngressRule, Tag
 from clusters.forms import Ec2LinuxClusterForm, TagFormSet, WizardOptions
 
 from .conftest import REGION
@@ -22,12 +23,12 @@ def test_the_lab_configuration_is_accepted(options, lab_data):
     form = form_for(options, lab_data)
 
     assert form.errors == {}
+    assert form.cleaned_data["cluster_name"] == "demo-cluster"
     config = form.configuration(tags=[])
-    assert config["cluster_name"] == "demo-cluster"
-    assert config["instance_type"] == "t2.micro"
-    assert (config["ingress_from_port"], config["ingress_to_port"]) == (22, 22)
-    assert config["ami_display"].startswith("Amazon Linux 2 AMI [ami-")
-    assert config["instance_role"] == "ecsInstanceRole"
+    assert config.instances.instance_types == ("t2.micro",)
+    assert config.network.ingress == IngressRule("0.0.0.0/0", 22, 22)
+    assert config.instances.ami_display.startswith("Amazon Linux 2 AMI [ami-")
+    assert config.instances.instance_role == "ecsInstanceRole"
 
 
 @pytest.mark.parametrize("name", ["demo cluster", "demo.cluster", "démo", "a/b"])
@@ -108,36 +109,22 @@ def test_a_volume_cannot_pass_16384_gib(options, lab_data):
     ]
 
 
-def test_the_storage_label_follows_the_ami(options):
+def test_the_storage_field_is_the_root_volume_of_30_gib_and_says_why_not_the_labs_22(options):
+    form = Ec2LinuxClusterForm(options=options)
+
+    assert form.fields["volume_size"].label == "Root EBS Volume Size (GiB)"
+    assert form["volume_size"].value() == 30
+    assert "22 GiB" in form.fields["volume_size"].help_text
+    assert "Amazon Linux 1" in form.fields["volume_size"].help_text
+
+
+def test_the_storage_label_follows_the_ami_and_keeps_the_size_typed(options):
     al1 = next(ami for ami in options.amis if ami.family == "amazon-linux")
 
-    assert Ec2LinuxClusterForm(options=options).fields["volume_size"].label == (
-        "Root EBS Volume Size (GiB)"
-    )
-    switched = Ec2LinuxClusterForm(initial={"ami_id": al1.image_id, "volume_size": "30"}, options=options)
-    assert switched.fields["volume_size"].label == "EBS storage (GiB)"
-    assert switched["volume_size"].value() == 22
+    form = Ec2LinuxClusterForm({"ami_id": al1.image_id, "volume_size": "40"}, options=options)
 
-
-@pytest.mark.parametrize(
-    "instance_type, family",
-    [("t2.micro", "amazon-linux-2"), ("t4g.micro", "amazon-linux-2-arm64"),
-     ("m6g.large", "amazon-linux-2-arm64"), ("g4dn.xlarge", "amazon-linux-2-gpu")],
-)
-def test_the_ami_default_follows_the_instance_type(options, instance_type, family):
-    form = Ec2LinuxClusterForm(initial={"instance_type": [instance_type]}, options=options)
-
-    assert form.selected_ami.family == family
-
-
-def test_a_chosen_ami_is_kept_when_the_instance_type_has_not_changed(options):
-    al1 = next(ami for ami in options.amis if ami.family == "amazon-linux")
-
-    form = Ec2LinuxClusterForm(
-        initial={"instance_type": ["t4g.micro"], "ami_id": al1.image_id}, options=options
-    )
-
-    assert form.selected_ami == al1
+    assert form.fields["volume_size"].label == "EBS storage (GiB)"
+    assert form["volume_size"].value() == "40"
 
 
 def test_it_refuses_an_ami_of_another_architecture_than_the_instance_type(options, lab_data):
@@ -149,26 +136,23 @@ def test_it_refuses_an_ami_of_another_architecture_than_the_instance_type(option
     assert errors_of(options, lab_data, "ami_id", instance_type="t4g.micro", ami_id=arm.image_id) == []
 
 
-def test_switching_to_arm64_keeps_what_was_typed_elsewhere_and_a_changed_volume(options):
-    form = Ec2LinuxClusterForm(
-        initial={"instance_type": ["c7g.large"], "instance_count": "3", "volume_size": "80"},
-        options=options,
-    )
+def test_t2_unlimited_is_asked_only_for_burstable_types(options, lab_data):
+    burstable = form_for(options, lab_data, t2_unlimited="on")
+    other = form_for(options, lab_data, t2_unlimited="on", instance_type="m5.large")
 
-    assert form.selected_ami.family == "amazon-linux-2-arm64"
-    assert form["instance_count"].value() == "3"
-    assert form["volume_size"].value() == "80"
-
-
-def test_t2_unlimited_is_only_for_t2_and_t3_types(options, lab_data):
-    assert errors_of(options, lab_data, "t2_unlimited", t2_unlimited="on") == []
-    assert errors_of(options, lab_data, "t2_unlimited", t2_unlimited="on", instance_type="m5.large")
+    assert (burstable.errors, other.errors) == ({}, {})
+    assert burstable.offers_t2_unlimited and not other.offers_t2_unlimited
+    assert burstable.configuration(tags=[]).instances.t2_unlimited is True
+    assert other.configuration(tags=[]).instances.t2_unlimited is False
 
 
 @pytest.mark.parametrize(
     "value, message",
     [
-        ("10.0.0.0", "Enter the VPC CIDR block in CIDR notation, such as 10.0.0.0/16 or 0.0.0.0/0."),
+        ("10.0.0.0", "AWS needs CIDR notation: type 10.0.0.0/32 for this address alone, or "
+         "0.0.0.0/0 to allow any address."),
+        ("vpc", "Enter the VPC CIDR block in CIDR notation, such as 10.0.0.0/16 or 0.0.0.0/0."),
+        ("1" * 5000, "That is not a VPC CIDR block: it is too long to be one."),
         ("10.0.0.300/16", "10.0.0.300/16 is not a valid CIDR block."),
         ("10.0.0.1/16", "10.0.0.1/16 has host bits set; the block it names is 10.0.0.0/16."),
         ("10.0.0.0/8", "A VPC CIDR block must be between /16 and /28; 10.0.0.0/8 is /8."),
@@ -192,7 +176,7 @@ def test_the_two_subnets_must_not_overlap(options, lab_data):
 
 def test_an_existing_vpc_needs_at_least_one_of_its_subnets(aws, lab_data):
     default_vpc = WizardOptions(REGION).default_vpc
-    options = WizardOptions(REGION, vpc_id=default_vpc.vpc_id)
+    options = WizardOptions(REGION)
 
     assert errors_of(options, lab_data, "subnet_ids", vpc=default_vpc.vpc_id) == [
         "Select at least one subnet of the VPC."
@@ -200,25 +184,56 @@ def test_an_existing_vpc_needs_at_least_one_of_its_subnets(aws, lab_data):
     chosen = [subnet.subnet_id for subnet in options.subnets[:2]]
     form = form_for(options, {**lab_data, "vpc": default_vpc.vpc_id}, subnet_ids=chosen)
     assert form.errors == {}
-    assert form.configuration(tags=[])["subnet_ids"] == chosen
+    assert form.configuration(tags=[]).network.subnet_ids == tuple(chosen)
 
 
-def test_a_subnet_of_another_vpc_is_refused(aws, lab_data):
+def test_only_the_chosen_vpcs_subnets_are_taken(aws, lab_data):
     ec2 = boto3.client("ec2", region_name=REGION)
     other = ec2.create_vpc(CidrBlock="172.31.0.0/16")["Vpc"]["VpcId"]
     stranger = ec2.create_subnet(VpcId=other, CidrBlock="172.31.0.0/24")["Subnet"]["SubnetId"]
-    default_vpc = WizardOptions(REGION).default_vpc
-    options = WizardOptions(REGION, vpc_id=default_vpc.vpc_id)
+    options = WizardOptions(REGION)
+    default_vpc = options.default_vpc
+    own = options.subnets_of(default_vpc.vpc_id)[0].subnet_id
 
-    errors = errors_of(options, lab_data, "subnet_ids", vpc=default_vpc.vpc_id, subnet_ids=[stranger])
+    alone = errors_of(options, lab_data, "subnet_ids", vpc=default_vpc.vpc_id, subnet_ids=[stranger])
+    form = form_for(options, lab_data, vpc=default_vpc.vpc_id, subnet_ids=[stranger, own])
+
+    # A subnet ticked under another VPC stays in the page, but is not the chosen VPC's.
+    assert alone == ["Select at least one subnet of the VPC."]
+    assert form.configuration(tags=[]).network.subnet_ids == (own,)
+
+
+def test_a_subnet_that_does_not_exist_is_refused(options, lab_data):
+    errors = errors_of(
+        options, lab_data, "subnet_ids", vpc=options.default_vpc.vpc_id, subnet_ids=["subnet-nope"]
+    )
 
     assert "not one of the available choices" in errors[0]
+
+
+def test_a_security_group_of_another_vpc_is_refused(aws, lab_data):
+    ec2 = boto3.client("ec2", region_name=REGION)
+    other = ec2.create_vpc(CidrBlock="172.31.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="web", Description="web", VpcId=other)["GroupId"]
+    options = WizardOptions(REGION)
+    vpc = options.default_vpc.vpc_id
+    subnet = options.subnets_of(vpc)[0].subnet_id
+
+    errors = errors_of(
+        options, lab_data, "security_group", vpc=vpc, subnet_ids=[subnet], security_group=group
+    )
+
+    assert errors == [
+        f"{group} belongs to {other}, not to {vpc}. Choose one of the VPC's security groups, "
+        "or a new one."
+    ]
 
 
 @pytest.mark.parametrize(
     "port, message",
     [
         ("http", "Enter one port (80) or a range (8000-8080)."),
+        ("2" * 5000, "Enter one port (80) or a range (8000-8080)."),
         ("70000", "Ports go from 0 to 65535."),
         ("90-80", "The range starts after it ends (90 > 80)."),
     ],
@@ -230,14 +245,19 @@ def test_it_refuses_a_port_range_aws_would_refuse(options, lab_data, port, messa
 def test_it_takes_a_port_range_as_from_and_to(options, lab_data):
     form = form_for(options, lab_data, ingress_port="8000-8080")
 
-    config = form.configuration(tags=[])
-    assert (config["ingress_from_port"], config["ingress_to_port"]) == (8000, 8080)
+    assert form.configuration(tags=[]).network.ingress == IngressRule("0.0.0.0/0", 8000, 8080)
 
 
-def test_the_inbound_cidr_needs_a_prefix(options, lab_data):
-    assert errors_of(options, lab_data, "ingress_cidr", ingress_cidr="0.0.0.0") == [
-        "Enter the CIDR block in CIDR notation, such as 10.0.0.0/16 or 0.0.0.0/0."
-    ]
+def test_the_labs_0_0_0_0_is_refused_with_what_to_type_and_nothing_else_changes(
+    options, lab_data
+):
+    form = form_for(options, lab_data, ingress_cidr="0.0.0.0")
+
+    assert form.errors == {
+        "ingress_cidr": ["AWS needs CIDR notation: type 0.0.0.0/0 to allow any address."]
+    }
+    assert form["ingress_cidr"].value() == "0.0.0.0"
+    assert form["ingress_port"].value() == "22"
 
 
 @pytest.mark.parametrize("port, warned", [("22", True), ("3389", True), ("20-25", True), ("80", False)])
@@ -259,12 +279,22 @@ def test_an_empty_cluster_needs_only_a_name(options):
                               "provisioning_model": "on-demand", "auto_assign_public_ip": "subnet"})
 
     assert form.errors == {}
-    assert form.configuration(tags=[]) == {
-        "cluster_name": "empty-one",
-        "empty_cluster": True,
-        "tags": [],
-        "container_insights": False,
-    }
+    assert form.configuration(tags=[]) == ClusterConfiguration()
+
+
+def test_fields_the_choices_hide_are_neither_judged_nor_kept(options, lab_data):
+    form = form_for(
+        options,
+        lab_data,
+        provisioning_model="on-demand",
+        spot_max_price="cheap",
+        security_group="new",
+        vpc="new",
+        subnet_ids=["subnet-nope"],
+    )
+
+    assert form.errors == {}
+    assert form.configuration(tags=[]).instances.spot is None
 
 
 def tag_data(*pairs):
@@ -287,7 +317,7 @@ def test_tags_are_kept_in_order_and_empty_rows_ignored():
     formset = TagFormSet(tag_data(("team", "blue"), ("", ""), ("Env", "")), prefix="tags")
 
     assert formset.is_valid()
-    assert formset.tags == [{"key": "team", "value": "blue"}, {"key": "Env", "value": ""}]
+    assert formset.tags == (Tag("team", "blue"), Tag("Env", ""))
 
 
 def test_a_tag_key_may_not_use_the_aws_prefix():
@@ -309,6 +339,7 @@ def test_tag_keys_are_unique_and_case_sensitive():
 
 
 def test_a_cluster_takes_at_most_50_tags():
-    errors = tag_errors(*[(f"key{i}", "v") for i in range(51)])
-
-    assert any("at most 50" in error or "50 forms" in error for error in errors)
+    assert tag_errors(*[(f"key{i}", "v") for i in range(50)]) == []
+    assert tag_errors(*[(f"key{i}", "v") for i in range(52)]) == [
+        "A cluster can have at most 50 tags; remove 2."
+    ]

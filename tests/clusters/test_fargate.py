@@ -3,6 +3,7 @@
 import boto3
 import pytest
 
+from clusters.configuration import ClusterConfiguration, Network, NewVpc, Tag
 from clusters.forms import NetworkingOnlyClusterForm, WizardOptions
 from clusters.models import Operation, Step, Template
 
@@ -28,24 +29,19 @@ def test_without_a_vpc_it_needs_only_a_name(fargate_options):
     form = fargate_form(fargate_options, vpc_cidr="not a cidr")
 
     assert form.errors == {}
-    assert form.configuration(tags=[]) == {
-        "cluster_name": "fargate",
-        "tags": [],
-        "container_insights": False,
-        "create_vpc": False,
-    }
+    assert form.configuration(tags=[]) == ClusterConfiguration(
+        capacity_providers=("FARGATE", "FARGATE_SPOT")
+    )
 
 
 def test_it_asks_aws_for_no_instance_drop_downs(fargate_options):
-    assert (fargate_options.instance_types, fargate_options.amis, fargate_options.vpcs) == ([], [], [])
+    assert (fargate_options.instance_types, fargate_options.amis, fargate_options.vpcs) == ({}, [], [])
 
 
 def test_a_new_vpc_keeps_its_cidr_blocks(fargate_options):
     config = fargate_form(fargate_options, **NEW_VPC).configuration(tags=[])
 
-    assert config["create_vpc"] is True
-    assert (config["vpc_cidr"], config["subnet1_cidr"], config["subnet2_cidr"]) == (
-        "10.0.0.0/16", "10.0.0.0/24", "10.0.1.0/24")
+    assert config.network == Network(new_vpc=NewVpc("10.0.0.0/16", "10.0.0.0/24", "10.0.1.0/24"))
 
 
 def test_a_new_vpc_follows_the_ec2_templates_cidr_rules(fargate_options):
@@ -75,7 +71,7 @@ def start(user, options, **data):
         cluster_name="fargate",
         region=REGION,
         user=user,
-        config=form.configuration(tags=[{"key": "team", "value": "platform"}]),
+        request=form.configuration(tags=[Tag("team", "platform")]),
     )
 
 

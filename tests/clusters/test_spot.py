@@ -3,23 +3,17 @@
 import boto3
 import pytest
 
+from clusters.configuration import ScaleRequest, Spot, SpotAllocationStrategy
 from clusters.forms import Ec2LinuxClusterForm
 from clusters.models import Operation, Step, Template
 from clusters.stack_template import build_template
 
 from .conftest import REGION
 from .test_provisioning import run_to_the_end
-from .test_stack_template import LAB_CONFIG
+from .test_stack_template import NAME, with_instances
 
 SPOT = {"provisioning_model": "spot", "instance_type": ["t3.micro", "t3a.micro"]}
-SPOT_CONFIG = {
-    **LAB_CONFIG,
-    "provisioning_model": "spot",
-    "instance_type": "t3.micro",
-    "instance_types": ["t3.micro", "t3a.micro"],
-    "spot_allocation_strategy": "diversified",
-    "spot_max_price": "",
-}
+SPOT_CONFIG = with_instances(instance_types=("t3.micro", "t3a.micro"), spot=Spot())
 
 
 def spot_form(options, lab_data, **changes):
@@ -32,17 +26,16 @@ def test_spot_takes_several_instance_types_and_defaults_to_diversified(options, 
     form = spot_form(options, lab_data)
 
     assert form.errors == {}
-    config = form.configuration(tags=[])
-    assert config["instance_types"] == ["t3.micro", "t3a.micro"]
-    assert config["instance_type"] == "t3.micro"
-    assert config["spot_allocation_strategy"] == "diversified"
-    assert config["spot_max_price"] == ""
+    instances = form.configuration(tags=[]).instances
+    assert instances.instance_types == ("t3.micro", "t3a.micro")
+    assert instances.instance_type == "t3.micro"
+    assert instances.spot == Spot(SpotAllocationStrategy.DIVERSIFIED, max_price="")
 
 
 def test_the_maximum_price_is_kept_as_typed_without_trailing_zeros(options, lab_data):
-    config = spot_form(options, lab_data, spot_max_price="0.0150").configuration(tags=[])
+    instances = spot_form(options, lab_data, spot_max_price="0.0150").configuration([]).instances
 
-    assert config["spot_max_price"] == "0.015"
+    assert instances.spot.max_price == "0.015"
 
 
 @pytest.mark.parametrize("price", ["0", "-0.01"])
@@ -64,16 +57,16 @@ def test_every_spot_type_must_suit_the_ami_architecture(options, lab_data):
     assert "t4g.micro has none" in errors["ami_id"][0]
 
 
-def test_t2_unlimited_names_each_spot_type_it_does_not_suit(options, lab_data):
-    errors = spot_form(options, lab_data, instance_type=["t3.micro", "m5.large"], t2_unlimited="on")
+def test_t2_unlimited_is_not_asked_when_one_spot_type_is_not_burstable(options, lab_data):
+    form = spot_form(options, lab_data, instance_type=["t3.micro", "m5.large"], t2_unlimited="on")
 
-    assert errors.errors["t2_unlimited"] == [
-        "T2 unlimited is only for T2 and T3 instance types, not m5.large."
-    ]
+    assert form.errors == {}
+    assert form.offers_t2_unlimited is False
+    assert form.configuration(tags=[]).instances.t2_unlimited is False
 
 
 def test_diversified_spot_is_a_group_with_a_price_capacity_optimized_mixed_policy():
-    group = build_template(SPOT_CONFIG)["Resources"]["EcsInstanceAsg"]["Properties"]
+    group = build_template(NAME, SPOT_CONFIG)["Resources"]["EcsInstanceAsg"]["Properties"]
 
     assert "LaunchTemplate" not in group
     policy = group["MixedInstancesPolicy"]
@@ -93,9 +86,9 @@ def test_diversified_spot_is_a_group_with_a_price_capacity_optimized_mixed_polic
 
 
 def test_lowest_price_spot_draws_from_the_cheapest_pool_up_to_the_maximum_price():
-    config = {**SPOT_CONFIG, "spot_allocation_strategy": "lowestPrice", "spot_max_price": "0.02"}
+    config = with_instances(SPOT_CONFIG, spot=Spot(SpotAllocationStrategy.LOWEST_PRICE, "0.02"))
 
-    distribution = build_template(config)["Resources"]["EcsInstanceAsg"]["Properties"][
+    distribution = build_template(NAME, config)["Resources"]["EcsInstanceAsg"]["Properties"][
         "MixedInstancesPolicy"
     ]["InstancesDistribution"]
 
@@ -105,7 +98,7 @@ def test_lowest_price_spot_draws_from_the_cheapest_pool_up_to_the_maximum_price(
 
 
 def test_spot_needs_no_spot_fleet_and_no_spot_fleet_role():
-    resources = build_template(SPOT_CONFIG)["Resources"]
+    resources = build_template(NAME, SPOT_CONFIG)["Resources"]
 
     assert not [r for r in resources.values() if r["Type"] == "AWS::EC2::SpotFleet"]
 
@@ -122,7 +115,7 @@ def spot_launch(db, user, options, lab_data):
         cluster_name="demo-cluster",
         region=REGION,
         user=user,
-        config=form.configuration(tags=[]),
+        request=form.configuration(tags=[]),
     )
 
 
@@ -154,7 +147,7 @@ def test_scaling_a_spot_stack_keeps_its_mixed_instances_policy(spot_launch):
         cluster_name="demo-cluster",
         region=REGION,
         user=spot_launch.created_by,
-        config={"instance_count": 3},
+        request=ScaleRequest(instance_count=3),
     )
 
     step = run_to_the_end(scale.step(Step.Kind.SCALE))

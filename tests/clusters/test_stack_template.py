@@ -4,10 +4,22 @@ import json
 
 import pytest
 
-from clusters.stack_template import build_template, stack_parameters, template_body
-from tests.lab import lab_config
+from dataclasses import replace
 
-LAB_CONFIG = lab_config()
+from clusters.configuration import (
+    AmiFamily,
+    ClusterConfiguration,
+    IngressRule,
+    Network,
+    NewVpc,
+    PublicIp,
+    Tag,
+)
+from clusters.stack_template import build_template, stack_parameters, template_body
+from tests.lab import lab_configuration
+
+NAME = "demo-cluster"
+LAB_CONFIG = lab_configuration()
 VPC_RESOURCES = {
     "Vpc",
     "PubSubnetAz1",
@@ -21,22 +33,28 @@ VPC_RESOURCES = {
 }
 
 
+def with_network(config=LAB_CONFIG, **changes):
+    return replace(config, network=replace(config.network, **changes))
+
+
+def with_instances(config=LAB_CONFIG, **changes):
+    return replace(config, instances=replace(config.instances, **changes))
+
+
 def existing_network(**changes):
-    config = {**LAB_CONFIG, "vpc": "vpc-11112222", "subnet_ids": ["subnet-aaa", "subnet-bbb"]}
-    for key in ("vpc_cidr", "subnet1_cidr", "subnet2_cidr"):
-        config.pop(key)
-    config.update(changes)
-    return config
+    return with_network(
+        new_vpc=None, vpc_id="vpc-11112222", subnet_ids=("subnet-aaa", "subnet-bbb"), **changes
+    )
 
 
 def launch_template_data(config):
-    return build_template(config)["Resources"]["EcsInstanceLaunchTemplate"]["Properties"][
+    return build_template(NAME, config)["Resources"]["EcsInstanceLaunchTemplate"]["Properties"][
         "LaunchTemplateData"
     ]
 
 
 def test_a_new_vpc_makes_the_console_network_security_group_launch_template_and_group():
-    resources = build_template(LAB_CONFIG)["Resources"]
+    resources = build_template(NAME, LAB_CONFIG)["Resources"]
 
     assert set(resources) == VPC_RESOURCES | {
         "EcsSecurityGroup",
@@ -52,7 +70,7 @@ def test_a_new_vpc_makes_the_console_network_security_group_launch_template_and_
 
 
 def test_an_existing_vpc_makes_no_network_and_places_the_group_in_the_chosen_subnets():
-    resources = build_template(existing_network())["Resources"]
+    resources = build_template(NAME, existing_network())["Resources"]
 
     assert not VPC_RESOURCES & set(resources)
     group = resources["EcsInstanceAsg"]["Properties"]
@@ -61,17 +79,16 @@ def test_an_existing_vpc_makes_no_network_and_places_the_group_in_the_chosen_sub
 
 
 def test_an_existing_security_group_is_used_and_none_is_made():
-    config = existing_network(security_group="sg-12345678")
-    resources = build_template(config)["Resources"]
+    config = existing_network(security_group_id="sg-12345678", ingress=None)
+    resources = build_template(NAME, config)["Resources"]
 
     assert "EcsSecurityGroup" not in resources
     assert launch_template_data(config)["SecurityGroupIds"] == ["sg-12345678"]
 
 
 def test_the_new_security_group_opens_the_port_range_from_the_form():
-    group = build_template({**LAB_CONFIG, "ingress_from_port": 8000, "ingress_to_port": 8080})[
-        "Resources"
-    ]["EcsSecurityGroup"]["Properties"]
+    config = with_network(ingress=IngressRule("0.0.0.0/0", 8000, 8080))
+    group = build_template(NAME, config)["Resources"]["EcsSecurityGroup"]["Properties"]
 
     assert group["GroupDescription"] == "ECS Allowed Ports"
     assert group["SecurityGroupIngress"] == [
@@ -99,24 +116,26 @@ def test_the_launch_template_carries_the_ami_type_profile_and_root_volume():
 
 
 def test_amazon_linux_1_sizes_the_docker_data_volume_instead_of_the_root():
-    data = launch_template_data({**LAB_CONFIG, "ami_family": "amazon-linux", "volume_size": 22})
+    data = launch_template_data(
+        with_instances(ami_family=AmiFamily.AMAZON_LINUX, volume_size=22)
+    )
 
     assert data["BlockDeviceMappings"][0]["DeviceName"] == "/dev/xvdcz"
 
 
 def test_a_key_pair_is_set_only_when_chosen():
-    assert launch_template_data({**LAB_CONFIG, "key_name": "lab-key"})["KeyName"] == "lab-key"
+    assert launch_template_data(with_instances(key_name="lab-key"))["KeyName"] == "lab-key"
 
 
 def test_t2_unlimited_sets_the_credit_specification():
-    data = launch_template_data({**LAB_CONFIG, "t2_unlimited": True})
+    data = launch_template_data(with_instances(t2_unlimited=True))
 
     assert data["CreditSpecification"] == {"CpuCredits": "unlimited"}
 
 
-@pytest.mark.parametrize("choice, expected", [("enabled", True), ("disabled", False)])
+@pytest.mark.parametrize("choice, expected", [(PublicIp.ENABLED, True), (PublicIp.DISABLED, False)])
 def test_an_explicit_public_ip_choice_moves_the_security_group_onto_the_interface(choice, expected):
-    data = launch_template_data({**LAB_CONFIG, "auto_assign_public_ip": choice})
+    data = launch_template_data(with_network(public_ip=choice))
 
     assert "SecurityGroupIds" not in data
     assert data["NetworkInterfaces"] == [
@@ -129,7 +148,7 @@ def test_an_explicit_public_ip_choice_moves_the_security_group_onto_the_interfac
 
 
 def test_the_auto_scaling_group_keeps_the_number_of_instances_as_max_and_desired():
-    group = build_template(LAB_CONFIG)["Resources"]["EcsInstanceAsg"]["Properties"]
+    group = build_template(NAME, LAB_CONFIG)["Resources"]["EcsInstanceAsg"]["Properties"]
 
     assert group["MinSize"] == "0"
     assert group["MaxSize"] == group["DesiredCapacity"] == {"Ref": "AsgMaxSize"}
@@ -137,41 +156,44 @@ def test_the_auto_scaling_group_keeps_the_number_of_instances_as_max_and_desired
             "PropagateAtLaunch": True} in group["Tags"]
     assert {"Key": "AsgMaxSize", "Value": "1"} == {
         "Key": "AsgMaxSize",
-        "Value": dict((p["ParameterKey"], p["ParameterValue"]) for p in stack_parameters(LAB_CONFIG))[
+        "Value": dict(
+            (p["ParameterKey"], p["ParameterValue"]) for p in stack_parameters(NAME, LAB_CONFIG)
+        )[
             "AsgMaxSize"
         ],
     }
 
 
 def test_the_template_says_it_was_made_by_the_console():
-    outputs = build_template(LAB_CONFIG)["Outputs"]
+    outputs = build_template(NAME, LAB_CONFIG)["Outputs"]
 
     assert outputs["UsedByECSCreateCluster"] == {"Value": "true"}
     assert outputs["EcsInstanceAsgName"] == {"Value": {"Ref": "EcsInstanceAsg"}}
-    assert json.loads(template_body(LAB_CONFIG)) == build_template(LAB_CONFIG)
+    assert json.loads(template_body(NAME, LAB_CONFIG)) == build_template(NAME, LAB_CONFIG)
 
 
 def test_the_clusters_tags_reach_the_instances_through_the_auto_scaling_group():
-    config = {**LAB_CONFIG, "tags": [{"key": "team", "value": "platform"}]}
+    config = replace(LAB_CONFIG, tags=(Tag("team", "platform"),))
 
-    tags = build_template(config)["Resources"]["EcsInstanceAsg"]["Properties"]["Tags"]
+    tags = build_template(NAME, config)["Resources"]["EcsInstanceAsg"]["Properties"]["Tags"]
 
     assert {"Key": "team", "Value": "platform", "PropagateAtLaunch": True} in tags
 
 
 def test_a_networking_only_vpc_makes_the_vpc_resources_and_nothing_else():
-    config = {"cluster_name": "fargate", "create_vpc": True, "vpc_cidr": "10.0.0.0/16",
-              "subnet1_cidr": "10.0.0.0/24", "subnet2_cidr": "10.0.1.0/24"}
+    config = ClusterConfiguration(network=Network(new_vpc=NewVpc()))
 
-    template = build_template(config)
+    template = build_template("fargate", config)
 
     assert set(template["Resources"]) == VPC_RESOURCES
     assert "EcsInstanceAsgName" not in template["Outputs"]
-    assert stack_parameters(config) == [{"ParameterKey": "EcsClusterName", "ParameterValue": "fargate"}]
+    assert stack_parameters("fargate", config) == [{"ParameterKey": "EcsClusterName", "ParameterValue": "fargate"}]
 
 
 def test_windows_instances_get_powershell_user_data_and_their_volume_on_sda1():
-    data = launch_template_data({**LAB_CONFIG, "ami_family": "windows", "volume_size": 50})
+    data = launch_template_data(
+        with_instances(ami_family=AmiFamily.WINDOWS, volume_size=50)
+    )
 
     assert data["UserData"]["Fn::Base64"] == (
         "<powershell>Import-Module ECSTools; "

@@ -5,6 +5,7 @@ import base64
 import boto3
 import pytest
 
+from clusters.configuration import ClusterConfiguration
 from clusters.forms import Ec2WindowsClusterForm, WizardOptions
 from clusters.models import Operation, Step, Template
 from localcloud.agent import EcsAgentEmulator
@@ -84,7 +85,7 @@ def test_an_empty_windows_cluster_needs_only_a_name(windows_options):
                                           "auto_assign_public_ip": "subnet"})
 
     assert form.errors == {}
-    assert form.configuration(tags=[])["empty_cluster"] is True
+    assert form.configuration(tags=[]) == ClusterConfiguration()
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def windows_launch(db, user, windows_options, windows_data):
         cluster_name="demo-cluster",
         region=REGION,
         user=user,
-        config=form.configuration(tags=[]),
+        request=form.configuration(tags=[]),
     )
 
 
@@ -112,9 +113,10 @@ def test_a_windows_launch_makes_a_launch_template_whose_user_data_names_the_clus
         LaunchTemplateId=resources["EcsInstanceLaunchTemplate"]
     )["LaunchTemplateVersions"][0]["LaunchTemplateData"]
     assert "Initialize-ECSAgent -Cluster 'demo-cluster'" in base64.b64decode(data["UserData"]).decode()
-    assert data["ImageId"] == windows_launch.config["ami_id"]
+    instances = windows_launch.request.instances
+    assert data["ImageId"] == instances.ami_id
     assert data["BlockDeviceMappings"][0]["DeviceName"] == "/dev/sda1"
-    assert windows_launch.config["ami_display"].startswith("Windows Server 2019 Full AMI [ami-")
+    assert instances.ami_display.startswith("Windows Server 2019 Full AMI [ami-")
 
 
 def test_the_windows_instance_joins_its_cluster(windows_launch):

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from clusters import tasks
 from clusters.aws import client as aws_client
+from clusters.configuration import Spot, SpotAllocationStrategy
 from clusters.models import Operation, Step
 
 from .conftest import REGION
@@ -64,22 +65,22 @@ def test_networking_only_asks_for_a_name_a_vpc_tags_and_insights_only(signed_in,
     page = signed_in.get("/create-cluster/fargate/").content.decode()
 
     assert "Create a new VPC for this cluster" in page
-    assert 'name="vpc_cidr"' not in page
+    assert '<div data-when="create_vpc=on" hidden>' in page
     assert "Instance configuration" not in page and "instance_type" not in page
     assert "Enable Container Insights" in page
 
 
-def test_checking_create_vpc_shows_its_cidr_blocks(signed_in, aws):
-    fragment = signed_in.post(
+def test_a_new_vpcs_cidr_blocks_wait_in_the_page_shown_once_create_vpc_is_checked(signed_in, aws):
+    page = signed_in.post(
         "/create-cluster/fargate/",
-        {"cluster_name": "fargate", "create_vpc": "on", "_refresh": "new-vpc",
+        {"cluster_name": "demo cluster", "create_vpc": "on", "vpc_cidr": "10.0.0.0/16",
+         "subnet1_cidr": "10.0.0.0/24", "subnet2_cidr": "10.0.1.0/24",
          "tags-TOTAL_FORMS": "0", "tags-INITIAL_FORMS": "0"},
-        headers={"HX-Request": "true"},
     ).content.decode()
 
-    assert fragment.lstrip().startswith('<section class="panel" aria-labelledby="vpc-heading"')
-    assert 'name="vpc_cidr" value="10.0.0.0/16"' in fragment
-    assert 'name="subnet2_cidr" value="10.0.1.0/24"' in fragment
+    assert '<div data-when="create_vpc=on">' in page
+    assert 'name="vpc_cidr" value="10.0.0.0/16"' in page
+    assert 'name="subnet2_cidr" value="10.0.1.0/24"' in page
 
 
 def test_a_networking_only_launch_with_a_vpc_plans_the_cluster_and_the_stack(signed_in, aws, sent):
@@ -95,34 +96,20 @@ def test_a_networking_only_launch_with_a_vpc_plans_the_cluster_and_the_stack(sig
     assert [s.kind for s in operation.ordered_steps] == [Step.Kind.CLUSTER, Step.Kind.STACK]
 
 
-def test_choosing_spot_redraws_the_instance_panel_with_its_choices(signed_in, lab_data):
-    fragment = signed_in.post(
-        CONFIGURE_URL,
-        {**lab_data, "provisioning_model": "spot", "_refresh": "instance-panel"},
-        headers={"HX-Request": "true"},
+def test_the_spot_choices_are_in_the_page_and_shown_when_spot_is_chosen(signed_in, lab_data):
+    on_demand = signed_in.get(CONFIGURE_URL).content.decode()
+    spot = signed_in.post(
+        CONFIGURE_URL, {**lab_data, "cluster_name": "", "provisioning_model": "spot"}
     ).content.decode()
 
-    assert fragment.lstrip().startswith('<section class="panel" aria-labelledby="instance-heading"')
-    assert "Spot Instances can be interrupted." in fragment
-    assert 'value="diversified" checked' in fragment
-    assert "Maximum bid price (per instance/hour)" in fragment
-    assert 'name="instance_type" id="id_instance_type" multiple' in fragment
-    assert '<option value="t2.micro" selected>' in fragment
-
-
-def test_a_graviton_instance_type_moves_the_ami_to_arm64(signed_in, lab_data, options):
-    arm = next(ami for ami in options.amis if ami.family == "amazon-linux-2-arm64")
-
-    fragment = signed_in.post(
-        CONFIGURE_URL,
-        {**lab_data, "instance_type": "t4g.micro", "_refresh": "instance",
-         "_changed": "instance_type"},
-        headers={"HX-Request": "true"},
-    ).content.decode()
-
-    assert fragment.lstrip().startswith('<div id="instance-ami"')
-    assert f'<option value="{arm.image_id}" selected>' in fragment
-    assert "Root EBS Volume Size (GiB)" in fragment
+    assert '<div class="spot-options" data-when="provisioning_model=spot" hidden>' in on_demand
+    assert '<div class="spot-options" data-when="provisioning_model=spot">' in spot
+    assert "Spot Instances can be interrupted." in spot
+    assert 'value="diversified" checked' in spot
+    assert "Maximum bid price (per instance/hour)" in spot
+    assert 'id="id_instance_type" aria-required="true"' in spot
+    assert 'multiple size="8"' in spot and 'multiple size="8"' not in on_demand
+    assert "<option selected data-burstable>t2.micro</option>" in spot
 
 
 def test_a_spot_launch_with_two_types_is_recorded(signed_in, lab_data, sent):
@@ -132,22 +119,23 @@ def test_a_spot_launch_with_two_types_is_recorded(signed_in, lab_data, sent):
          "spot_allocation_strategy": "lowestPrice", "spot_max_price": "0.02"},
     )
 
-    config = Operation.objects.get().config
-    assert config["instance_types"] == ["t3.micro", "t3a.micro"]
-    assert (config["spot_allocation_strategy"], config["spot_max_price"]) == ("lowestPrice", "0.02")
+    instances = Operation.objects.get().request.instances
+    assert instances.instance_types == ("t3.micro", "t3a.micro")
+    assert instances.spot == Spot(SpotAllocationStrategy.LOWEST_PRICE, "0.02")
 
 
 def test_configure_cluster_shows_the_console_fields_filled_from_aws(signed_in, aws):
     page = signed_in.get(CONFIGURE_URL).content.decode()
 
-    assert '<label for="id_cluster_name">Cluster name' in page
-    assert '<option value="t2.micro">t2.micro</option>' in page
+    assert '<label for="id_cluster_name" id="id_cluster_name_label">Cluster name' in page
+    assert "<option data-burstable>t2.micro</option>" in page
+    assert '<optgroup label="Commonly used">' in page
     assert "Amazon Linux 2 AMI [ami-" in page
     assert "None - unable to SSH" in page
     assert "(default)" in page  # the default VPC is marked
     assert 'value="10.0.0.0/16"' in page
     assert 'name="instance_count" value="1"' in page
-    assert 'value="spot">' in page
+    assert 'name="provisioning_model" value="spot"' in page
 
 
 def test_create_records_the_launch_and_sends_its_first_step_after_commit(
@@ -160,7 +148,7 @@ def test_create_records_the_launch_and_sends_its_first_step_after_commit(
     assert response.status_code == 302
     assert response.url == reverse("clusters:operation", args=[operation.pk])
     assert operation.cluster_name == "demo-cluster"
-    assert operation.config["instance_type"] == "t2.micro"
+    assert operation.request.instances.instance_type == "t2.micro"
     assert [(s.kind, s.state) for s in operation.ordered_steps] == [
         (Step.Kind.CLUSTER, Step.State.PENDING),
         (Step.Kind.INSTANCE_ROLE, Step.State.PENDING),
@@ -200,49 +188,63 @@ def test_a_refused_submission_keeps_everything_typed_and_says_what_is_wrong(sign
     assert "Use only letters (uppercase and lowercase)" in page
     assert "10.9.0.0/24 is not inside the VPC&#x27;s CIDR block 10.0.0.0/16." in page
     assert 'value="platform"' in page
-    assert '<option value="t2.micro" selected>' in page
+    assert "<option selected data-burstable>t2.micro</option>" in page
 
 
-def test_choosing_an_existing_vpc_redraws_networking_with_its_subnets(signed_in, lab_data, ec2):
+def test_every_vpcs_subnets_are_in_the_page_and_only_the_chosen_ones_shown(
+    signed_in, lab_data, ec2
+):
     default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
-    subnet_ids = [
-        s["SubnetId"]
-        for s in ec2.describe_subnets(
-            Filters=[{"Name": "vpc-id", "Values": [default_vpc["VpcId"]]}]
-        )["Subnets"]
-    ]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [default_vpc["VpcId"]]}])
 
-    response = signed_in.post(
-        CONFIGURE_URL,
-        {**lab_data, "vpc": default_vpc["VpcId"], "_refresh": "networking"},
-        headers={"HX-Request": "true"},
-    )
+    page = signed_in.post(
+        CONFIGURE_URL, {**lab_data, "cluster_name": "", "vpc": default_vpc["VpcId"]}
+    ).content.decode()
 
-    fragment = response.content.decode()
-    assert fragment.lstrip().startswith('<section class="panel" aria-labelledby="networking-heading"')
-    assert all(subnet_id in fragment for subnet_id in subnet_ids)
-    assert "Subnet 1" not in fragment
-    assert "field-error" not in fragment
+    assert f'<div class="subnet-group" data-when="vpc={default_vpc["VpcId"]}">' in page
+    for subnet in subnets["Subnets"]:
+        assert f'value="{subnet["SubnetId"]}" id="subnet-{subnet["SubnetId"]}"' in page
+        assert subnet["AvailabilityZone"] in page and subnet["CidrBlock"] in page
+    assert '<div data-when="vpc=new" hidden>' in page
     assert Operation.objects.count() == 0
 
 
-def test_opening_ssh_to_the_world_warns_as_soon_as_the_port_is_typed(signed_in, lab_data):
+def test_leaving_a_field_checks_it_and_answers_only_message_slots_never_an_input(
+    signed_in, lab_data
+):
     response = signed_in.post(
-        CONFIGURE_URL, {**lab_data, "_refresh": "inbound-rules"}, headers={"HX-Request": "true"}
+        CONFIGURE_URL,
+        {**lab_data, "ingress_cidr": "0.0.0.0", "_validate": "ingress_cidr"},
+        headers={"HX-Request": "true"},
     )
 
-    assert "allow all IP addresses to access your instances over SSH" in response.content.decode()
+    answer = response.content.decode()
+    assert response.status_code == 200
+    assert '<div class="field-messages" id="id_ingress_cidr_error" hx-swap-oob="true"' in answer
+    assert "type 0.0.0.0/0 to allow any address" in answer
+    assert "<input" not in answer and "<select" not in answer
+    assert "id_cluster_name_error" not in answer
+    assert Operation.objects.count() == 0
 
 
-def test_add_tag_adds_a_row_and_keeps_the_ones_typed(signed_in, lab_data):
+def test_opening_ssh_to_the_world_warns_as_the_port_is_left(signed_in, lab_data):
+    answer = signed_in.post(
+        CONFIGURE_URL, {**lab_data, "_validate": "ingress_port"}, headers={"HX-Request": "true"}
+    ).content.decode()
+
+    assert '<div id="security-warning" class="field-note" hx-swap-oob="true">' in answer
+    assert "allow all IP addresses to access your instances over SSH" in answer
+    assert 'data-invalid="false"' in answer
+
+
+def test_a_tag_is_checked_as_its_key_is_left(signed_in, lab_data):
     data = {**lab_data, "tags-TOTAL_FORMS": "1", "tags-INITIAL_FORMS": "0",
-            "tags-0-key": "team", "tags-0-value": "blue", "_add_tag": "1", "_refresh": "tags"}
+            "tags-0-key": "aws:owner", "tags-0-value": "me", "_validate": "tags-0-key"}
 
-    fragment = signed_in.post(CONFIGURE_URL, data, headers={"HX-Request": "true"}).content.decode()
+    answer = signed_in.post(CONFIGURE_URL, data, headers={"HX-Request": "true"}).content.decode()
 
-    assert 'name="tags-TOTAL_FORMS" value="2"' in fragment
-    assert 'name="tags-0-key" value="team"' in fragment
-    assert 'name="tags-1-key"' in fragment
+    assert '<div class="field-messages" id="id_tags-0-key_error" hx-swap-oob="true"' in answer
+    assert "Tag keys may not start with aws:" in answer
 
 
 def test_add_tag_works_without_javascript_too(signed_in, lab_data):
@@ -256,10 +258,28 @@ def test_add_tag_works_without_javascript_too(signed_in, lab_data):
     assert 'name="tags-TOTAL_FORMS" value="2"' in response.content.decode()
 
 
-def test_an_unknown_section_name_is_an_ordinary_submit(signed_in, lab_data, sent):
-    response = signed_in.post(CONFIGURE_URL, {**lab_data, "_refresh": "../../secrets"})
+def test_remove_works_without_javascript_and_keeps_the_other_rows(signed_in, lab_data):
+    data = {**lab_data, "tags-TOTAL_FORMS": "2", "tags-INITIAL_FORMS": "0",
+            "tags-0-key": "team", "tags-0-value": "blue",
+            "tags-1-key": "env", "tags-1-value": "lab", "_remove_tag": "0"}
 
-    assert response.status_code == 302
+    page = signed_in.post(CONFIGURE_URL, data).content.decode()
+
+    assert Operation.objects.count() == 0
+    assert 'name="tags-TOTAL_FORMS" value="1"' in page
+    assert 'name="tags-0-key" value="env"' in page and "team" not in page
+    assert 'value="demo-cluster"' in page and "field-error" not in page
+
+
+@pytest.mark.parametrize("name", ["../../secrets", "tags-99-key", "tags-x-key", ""])
+def test_checking_an_unknown_field_answers_no_field_and_creates_nothing(signed_in, lab_data, name):
+    response = signed_in.post(
+        CONFIGURE_URL, {**lab_data, "_validate": name}, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200
+    assert "field-messages" not in response.content.decode()
+    assert Operation.objects.count() == 0
 
 
 def test_an_unreachable_endpoint_is_explained_on_the_page_not_a_500(

@@ -27,7 +27,7 @@ from ecsconsole import celery_app
 from localcloud.server import READY_LINE
 
 from .waiting import wait_until
-from tests.lab import lab_config
+from tests.lab import lab_configuration
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -304,7 +304,7 @@ def lab_launch(cloud, console_user):
             cluster_name=cluster_name,
             region=REGION,
             user=console_user,
-            config=lab_config(ami_id=ami_id, cluster_name=cluster_name),
+            request=lab_configuration(ami_id=ami_id),
         )
 
     return record
