@@ -163,7 +163,9 @@ def test_the_container_instance_page_shows_its_details(signed_in, lab_cluster):
     assert f"Container Instance : {row['id']}" in page
     assert row["ec2_instance_id"] in page
     assert "<td>1024</td><td>1024</td>" in page
-    assert "ecs.os-type" in page or "No attributes." in page
+    # The agent registers the instance's attributes, so the table lists them.
+    assert "<td>ecs.os-type</td><td>linux</td>" in page
+    assert "No attributes." not in page
     assert ">Deregister</button>" in page
 
 
