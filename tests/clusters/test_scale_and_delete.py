@@ -2,6 +2,7 @@
 
 import boto3
 import pytest
+from django.utils.html import escape
 
 from clusters import inventory
 from clusters.models import Operation, Step
@@ -87,13 +88,27 @@ def test_a_cluster_without_a_wizard_stack_cannot_be_scaled_here(signed_in, aws):
     assert "has no stack made by the Create Cluster wizard" in response.content.decode()
 
 
+STACK_GOES_TOO = "Deleting the cluster also deletes the AWS CloudFormation stack"
+STACK_UNTOUCHED = "Deleting the cluster does not affect AWS CloudFormation resources"
+
+
 def test_delete_explains_that_the_stack_goes_too(signed_in, lab_cluster):
     page = signed_in.get("/clusters/demo-cluster/delete/").content.decode()
 
+    assert f"{STACK_GOES_TOO} <code>EC2ContainerService-demo-cluster</code>" in page
+    assert STACK_UNTOUCHED not in page
+
+
+def test_delete_of_a_cluster_without_a_wizard_stack_leaves_cloudformation_alone(signed_in, aws):
+    boto3.client("ecs", region_name=REGION).create_cluster(clusterName="demo-cluster")
+
+    page = signed_in.get("/clusters/demo-cluster/delete/").content.decode()
+
     assert (
-        "Deleting the cluster also deletes the AWS CloudFormation stack "
-        "<code>EC2ContainerService-demo-cluster</code>" in page
+        f"{STACK_UNTOUCHED}. Container instances registered with the cluster must be "
+        "deregistered first." in page
     )
+    assert STACK_GOES_TOO not in page
 
 
 def test_delete_needs_the_words_delete_me(signed_in, lab_cluster):
@@ -134,8 +149,6 @@ def test_a_cluster_with_instances_and_no_stack_is_refused_with_aws_reason_then_r
     ec2.run_instances(ImageId=ami, InstanceType="t2.micro", MinCount=1, MaxCount=1,
                       UserData="#!/bin/bash\necho ECS_CLUSTER=demo-cluster >> /etc/ecs/ecs.config\n")
     agent.sync()
-    page = signed_in.get("/clusters/demo-cluster/delete/").content.decode()
-    assert "Deleting the cluster does not affect AWS CloudFormation resources" in page
 
     signed_in.post("/clusters/demo-cluster/delete/", {"confirmation": "delete me"})
     refused = finish(Operation.objects.get(action=Operation.Action.DELETE))
@@ -144,7 +157,7 @@ def test_a_cluster_with_instances_and_no_stack_is_refused_with_aws_reason_then_r
     reason = refused.step(Step.Kind.DELETE_CLUSTER).message
     assert "container instances" in reason.lower()
     status = signed_in.get(refused.get_absolute_url()).content.decode()
-    assert reason in status or reason.replace("'", "&#x27;") in status
+    assert escape(reason) in status
     assert "Try again" in status
 
     row = inventory.container_instances(REGION, "demo-cluster")[0]
