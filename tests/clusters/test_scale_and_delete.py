@@ -33,11 +33,14 @@ def scale_to(signed_in, finish, count):
 
 
 def test_the_scale_dialog_starts_at_the_stack_size_and_warns_about_terminations(
-    signed_in, lab_cluster
+    signed_in, launch, finish
 ):
+    # Two instances, not the wizard's default one, so the number can only come from the stack.
+    assert finish(launch(instance_count="2")).has_succeeded
+
     page = signed_in.get("/clusters/demo-cluster/scale/").content.decode()
 
-    assert 'name="instance_count" value="1"' in page
+    assert 'name="instance_count" value="2"' in page
     assert "randomly selected instances are terminated" in page
 
 
@@ -71,12 +74,23 @@ def test_scaling_down_terminates_instances_and_they_leave_the_cluster(
     assert inventory.cluster(REGION, "demo-cluster")["registeredContainerInstancesCount"] == 1
 
 
-@pytest.mark.parametrize("count", ["-1", "1001", ""])
-def test_the_scale_dialog_refuses_a_number_outside_0_to_1000(signed_in, lab_cluster, count):
+@pytest.mark.parametrize(
+    "count,reason,field_as_typed",
+    [
+        ("-1", "Ensure this value is greater than or equal to 0.", 'value="-1"'),
+        ("1001", "Ensure this value is less than or equal to 1000.", 'value="1001"'),
+        ("", "This field is required.", 'min="0"'),  # left empty, not refilled with the size
+    ],
+)
+def test_the_scale_dialog_refuses_a_number_outside_0_to_1000(
+    signed_in, lab_cluster, count, reason, field_as_typed
+):
     response = signed_in.post("/clusters/demo-cluster/scale/", {"instance_count": count})
 
+    page = response.content.decode()
     assert response.status_code == 200
-    assert 'class="field-error"' in response.content.decode()
+    assert f'<p class="field-error" id="id_instance_count_error">{reason}</p>' in page
+    assert f'<input type="number" name="instance_count" {field_as_typed}' in page
     assert not Operation.objects.filter(action=Operation.Action.SCALE).exists()
 
 
@@ -85,6 +99,7 @@ def test_a_cluster_without_a_wizard_stack_cannot_be_scaled_here(signed_in, aws):
 
     response = signed_in.get("/clusters/demo-cluster/scale/", follow=True)
 
+    assert response.redirect_chain == [("/clusters/demo-cluster/ecs-instances/", 302)]
     assert "has no stack made by the Create Cluster wizard" in response.content.decode()
 
 
