@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from . import stack_template
 from .aws import client, error_code, translate_errors
@@ -313,6 +314,7 @@ class NewKeyPair:
 
 
 @translate_errors
+@sensitive_variables("created")  # an error report never shows the private key
 def create_key_pair(region, name, key_type):
     """Create an EC2 key pair (rsa or ed25519); EC2 returns its private key this once, as PEM."""
     created = client("ec2", region).create_key_pair(

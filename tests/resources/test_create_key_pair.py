@@ -7,8 +7,10 @@ import re
 
 import pytest
 from django.db import connection
+from django.views.debug import ExceptionReporter
 
-from clusters import inventory
+from clusters import inventory, provisioning
+from clusters.aws import client
 from clusters.forms import Ec2LinuxClusterForm, WizardOptions
 
 from tests.key_pairs import ec2_public_key, public_key_of
@@ -131,6 +133,37 @@ def test_nothing_of_the_private_key_is_kept_in_the_database_the_session_or_the_l
         assert secret not in stored
         assert secret not in session
         assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "broken", ["resources.views.HttpResponse", "clusters.provisioning.NewKeyPair"]
+)
+def test_an_error_report_of_a_failure_after_the_create_never_shows_the_private_key(
+    signed_in, aws, monkeypatch, broken
+):
+    created = []
+    client("ec2", REGION).meta.events.register(
+        "after-call.ec2.CreateKeyPair", lambda parsed, **kwargs: created.append(parsed)
+    )
+
+    def breaks(*args, **kwargs):
+        raise RuntimeError("something broke after CreateKeyPair")
+
+    monkeypatch.setattr(broken, breaks)
+
+    with pytest.raises(RuntimeError) as raised:
+        create(signed_in, "lab-key")
+
+    # The console's frames with their local variables, as DEBUG's error page and error e-mails
+    # show them (this test's own frames hold the key too, to compare).
+    frames = ExceptionReporter(None, raised.type, raised.value, raised.tb).get_traceback_frames()
+    report = repr(
+        [(f["function"], f["vars"]) for f in frames if "/tests/" not in f["filename"]]
+    )
+    assert "create_key_pair" in report
+    [answer] = created
+    for line in answer["KeyMaterial"].splitlines()[1:-1]:
+        assert line not in report
 
 
 def every_value_in_the_database():
