@@ -12,21 +12,28 @@ from .conftest import CONSOLE_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-# What the wizard is to place beside its Key pair field: a <dialog data-for="id_key_name"> around
-# the dialog's content (templates/resources/key_pair_dialog.html). Until it does, this builds the
-# same dialog on the Configure cluster page, fetching the content with htmx where the wizard
-# will include it.
+# What the wizard is to place beside its Key pair field: an opener, and a
+# <dialog data-for="id_key_name"> around the dialog's content (after the wizard's own <form>,
+# which cannot hold another). Until it does, this builds the same on the Configure cluster page,
+# fetching the content with htmx where the wizard will include it.
 EMBED_IN_A_DIALOG = """
 () => {
   const dialog = document.createElement("dialog");
+  dialog.id = "new-key-pair";
   dialog.dataset.for = "id_key_name";
   dialog.setAttribute("aria-labelledby", "new-key-pair-heading");
   dialog.innerHTML = '<h2 id="new-key-pair-heading">Create key pair</h2>'
     + '<div hx-get="/key-pairs/new/" hx-trigger="load" hx-swap="outerHTML"></div>';
-  document.body.append(dialog);
+  document.querySelector("main").append(dialog);
   htmx.process(dialog);
+  const opener = document.createElement("button");
+  opener.type = "button";
+  opener.className = "btn btn-small";
+  opener.setAttribute("commandfor", "new-key-pair");
+  opener.setAttribute("command", "show-modal");
+  opener.textContent = "Create a new key pair";
+  document.getElementById("field-key_name").append(opener);
   window.keyPairSelectBefore = document.getElementById("id_key_name");
-  dialog.showModal();
 }
 """
 
@@ -70,6 +77,9 @@ def test_in_a_dialog_the_new_key_pair_is_chosen_in_the_wizards_drop_down(
     key_pairs = page.locator("#id_key_name")
     expect(key_pairs).to_have_value("")
     page.evaluate(EMBED_IN_A_DIALOG)
+    opener = page.get_by_role("button", name="Create a new key pair")
+    opener.focus()
+    page.keyboard.press("Enter")  # the opener needs no script: a command button opens it
     dialog = page.get_by_role("dialog", name="Create key pair")
     name = dialog.get_by_role("textbox", name="Name", exact=True)
     expect(name).to_be_visible()
@@ -91,6 +101,7 @@ def test_in_a_dialog_the_new_key_pair_is_chosen_in_the_wizards_drop_down(
     dialog.get_by_role("button", name="Close").click()
 
     expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()
     # The private key left the page with the dialog: a blank form waits for the next key pair.
     expect(page.locator("dialog [data-key-pair-download]")).to_have_count(0)
     expect(page.locator("dialog #id_key_pair-name")).to_have_value("")
