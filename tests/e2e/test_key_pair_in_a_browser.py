@@ -133,11 +133,11 @@ def test_without_javascript_the_pem_downloads_as_the_forms_answer(
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/login/")
+        page.goto(f"{live_server.url}/login/?next=/key-pairs/new/")
         page.get_by_label("User name").fill(console_user.username)
         page.get_by_label("Password").fill(CONSOLE_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        page.goto(f"{live_server.url}/key-pairs/new/")
+        expect(page.get_by_role("heading", name="Create key pair")).to_be_visible()
         page.get_by_role("textbox", name="Name", exact=True).fill("lab-key")
 
         file_name, private_key = download_from(
