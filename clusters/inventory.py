@@ -34,7 +34,9 @@ LINUX_AMIS = {
 }
 
 # The ECS-optimized Windows Server AMIs the console offers, the first being the default. Their
-# "latest" SSM parameters hold a plain AMI id.
+# /aws/service/ami-windows-latest/<name>-ECS_Optimized parameters hold the same JSON metadata as
+# the Linux ones (ECS developer guide, "Retrieving Amazon ECS-optimized Windows AMI metadata":
+# docs.aws.amazon.com/AmazonECS/latest/developerguide/retrieve-ecs-optimized_windows_AMI.html).
 WINDOWS_AMI_PARAMETER_ROOT = "/aws/service/ami-windows-latest"
 WINDOWS_AMIS = {
     "Windows_Server-2019-English-Full": "Windows Server 2019 Full AMI",
@@ -168,48 +170,60 @@ def _read_instance_type_catalogue(region):
     return {t.name: t for t in types}
 
 
+def _ecs_ami_metadata(region, names):
+    """The metadata AWS publishes for each of these ECS-optimized AMI parameters, by name.
+
+    Each value is a JSON object with image_id, image_name, os, ecs_agent_version,
+    ecs_runtime_version and schema_version ("Retrieving Amazon ECS-optimized Linux/Windows AMI
+    metadata" in the ECS developer guide). ssm:GetParameters takes at most 10 names a call;
+    names the region does not publish come back as InvalidParameters and are left out.
+    """
+    ssm = client("ssm", region)
+    metadata = {}
+    for batch in chunks(names, 10):
+        for parameter in ssm.get_parameters(Names=batch)["Parameters"]:
+            try:
+                metadata[parameter["Name"]] = json.loads(parameter["Value"])
+            except json.JSONDecodeError as error:
+                raise AwsError(f"SSM parameter {parameter['Name']} is not JSON: {error}") from error
+    return metadata
+
+
+def _ami(family, label, metadata):
+    return Ami(
+        family=family,
+        label=label,
+        image_id=metadata["image_id"],
+        image_name=metadata.get("image_name", ""),
+        agent_version=metadata.get("ecs_agent_version", ""),
+        runtime_version=metadata.get("ecs_runtime_version", ""),
+    )
+
+
 @translate_errors
 def ecs_optimized_amis(region):
-    """The ECS-optimized Linux AMIs of the region, read from their SSM parameters in one call."""
-    names = {parameter: family for family, (_, parameter) in LINUX_AMIS.items()}
-    response = client("ssm", region).get_parameters(Names=list(names))
-    amis = []
-    for parameter in response["Parameters"]:
-        family = names[parameter["Name"]]
-        try:
-            value = json.loads(parameter["Value"])
-        except json.JSONDecodeError as error:
-            raise AwsError(f"SSM parameter {parameter['Name']} is not JSON: {error}") from error
-        amis.append(
-            Ami(
-                family=AmiFamily(family),
-                label=LINUX_AMIS[family][0],
-                image_id=value["image_id"],
-                image_name=value.get("image_name", ""),
-                agent_version=value.get("ecs_agent_version", ""),
-                runtime_version=value.get("ecs_runtime_version", ""),
-            )
-        )
-    return sorted(amis, key=lambda ami: list(LINUX_AMIS).index(ami.family))
+    """The ECS-optimized Linux AMIs of the region, in the console's order."""
+    metadata = _ecs_ami_metadata(region, [parameter for _, parameter in LINUX_AMIS.values()])
+    return [
+        _ami(AmiFamily(family), label, metadata[parameter])
+        for family, (label, parameter) in LINUX_AMIS.items()
+        if parameter in metadata
+    ]
 
 
 @translate_errors
 def windows_ecs_amis(region):
-    """The ECS-optimized Windows Server AMIs of the region, from their SSM parameters in one call."""
-    names = {f"{WINDOWS_AMI_PARAMETER_ROOT}/{os}-ECS_Optimized": os for os in WINDOWS_AMIS}
-    response = client("ssm", region).get_parameters(Names=list(names))
-    amis = [
-        Ami(
-            family=AmiFamily.WINDOWS,
-            label=WINDOWS_AMIS[names[parameter["Name"]]],
-            image_id=parameter["Value"],
-            image_name=f"{names[parameter['Name']]}-ECS_Optimized",
-            agent_version="",
-            runtime_version="",
-        )
-        for parameter in response["Parameters"]
+    """The ECS-optimized Windows Server AMIs of the region, in the console's order."""
+    labels = {
+        f"{WINDOWS_AMI_PARAMETER_ROOT}/{os}-ECS_Optimized": label
+        for os, label in WINDOWS_AMIS.items()
+    }
+    metadata = _ecs_ami_metadata(region, list(labels))
+    return [
+        _ami(AmiFamily.WINDOWS, label, metadata[name])
+        for name, label in labels.items()
+        if name in metadata
     ]
-    return sorted(amis, key=lambda ami: list(WINDOWS_AMIS.values()).index(ami.label))
 
 
 @translate_errors

@@ -5,9 +5,12 @@ Each is safe to run twice: it looks before it creates. A step returns the second
 wants another look (a stack still being built), or None when its row has ended.
 """
 
+import base64
 import json
+from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from . import stack_template
 from .aws import client, error_code, translate_errors
@@ -291,4 +294,45 @@ def deregister_container_instance(region, cluster_name, container_instance, forc
     """Take one instance out of the cluster, as its Deregister button does; one quick call."""
     client("ecs", region).deregister_container_instance(
         cluster=cluster_name, containerInstance=container_instance, force=force
+    )
+
+
+@dataclass(frozen=True)
+class NewKeyPair:
+    """A key pair EC2 has just created, with the only copy of its private key there will be.
+
+    The private key is handed to the person once and kept nowhere: it is left out of repr so that
+    no log line or error report can carry it.
+    """
+
+    name: str
+    key_type: str
+    key_pair_id: str
+    fingerprint: str
+    private_key: str = field(repr=False)
+
+    @property
+    def file_name(self):
+        return f"{self.name}.pem"
+
+    @property
+    def data_url(self):
+        """The private key as a data: URL, for a download link that needs no second request."""
+        encoded = base64.b64encode(self.private_key.encode()).decode()
+        return f"data:application/x-pem-file;base64,{encoded}"
+
+
+@translate_errors
+@sensitive_variables("created")  # an error report never shows the private key
+def create_key_pair(region, name, key_type):
+    """Create an EC2 key pair (rsa or ed25519); EC2 returns its private key this once, as PEM."""
+    created = client("ec2", region).create_key_pair(
+        KeyName=name, KeyType=key_type, KeyFormat="pem"
+    )
+    return NewKeyPair(
+        name=created["KeyName"],
+        key_type=key_type,
+        key_pair_id=created.get("KeyPairId", ""),
+        fingerprint=created.get("KeyFingerprint", ""),
+        private_key=created["KeyMaterial"],
     )

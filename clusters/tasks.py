@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
 from django.db import transaction
 from django.utils import timezone
@@ -40,6 +41,19 @@ def run_step(self, step_id):
     except AwsError as error:
         step.mark_failed(str(error))
         return
+    except SoftTimeLimitExceeded:
+        raise  # the step took too long this time; its claim lapses and the beat sends it again
+    except Exception as error:
+        # A fault of the console's own would fail the same way every time it ran: end the step
+        # so that the beat does not send it again, and say so in words; the traceback is logged.
+        logger.exception(
+            "Step %s (%s of operation %s) broke on the console's own error",
+            step.pk,
+            step.get_kind_display(),
+            step.operation_id,
+        )
+        step.mark_failed(console_fault_message(error))
+        return
     if look_again_in:
         step.release()
         run_step.apply_async((step.pk,), countdown=look_again_in)
@@ -47,6 +61,16 @@ def run_step(self, step_id):
         following = step.operation.step_after(step)
         if following is not None:
             run_step.delay(following.pk)
+
+
+def console_fault_message(error):
+    """What the status page says when a step broke on the console's own error."""
+    return (
+        "ECS Console stopped here on an error of its own, not a refusal from AWS "
+        f"({type(error).__name__}: {error}). It will not try this step again. Anything AWS "
+        "already made is still there: look at the cluster, then delete it or try again. "
+        "The worker's log has the details."
+    )
 
 
 def start_operation(operation):

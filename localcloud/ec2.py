@@ -1,11 +1,17 @@
-"""EC2 as AWS has it: ECS AMIs with their real disks, Windows ECS AMIs, full launch templates."""
+"""EC2 as AWS has it: ECS AMIs with their real disks, Windows ECS AMIs, full launch templates,
+and key pairs with the fingerprints EC2 gives them."""
 
+import base64
 import contextlib
+import hashlib
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from moto import settings
 from moto.ec2 import ec2_backends
 from moto.ec2.models.amis import Ami, AmiBackend
 from moto.ec2.models.instances import Instance, InstanceBackend
+from moto.ec2.models.key_pairs import KeyPairBackend
 from moto.ec2.models.subnets import Subnet, SubnetRouteTableAssociation
 
 from ._patching import replace, wrap
@@ -28,6 +34,7 @@ def install():
         classmethod(_association_from_cloudformation),
     )
     replace(SubnetRouteTableAssociation, "physical_resource_id", property(_association_id))
+    wrap(KeyPairBackend, "create_key_pair", _create_key_pair)
 
 
 def _subnet_from_cloudformation(
@@ -201,3 +208,34 @@ def _run_instances(original, self, image_id, count, user_data, security_group_na
                 iam_instance_profile_arn=profile.get("Arn"),
             )
     return reservation
+
+
+def _create_key_pair(original, self, name, key_type, tags):
+    # CreateKeyPair's KeyType defaults to rsa; moto records no type when none is sent.
+    key_pair = original(self, name, key_type or "rsa", tags)
+    key_pair.key_fingerprint = created_key_fingerprint(key_pair.material)
+    return key_pair
+
+
+def created_key_fingerprint(private_key_material):
+    """The fingerprint EC2 gives a key pair it created (EC2 User Guide, "Verify the fingerprint
+    of your key pair"; CreateKeyPair's keyFingerprint): for RSA the SHA-1 digest of the DER
+    encoded PKCS#8 private key, as hex pairs joined by colons; for ED25519 the base64-encoded
+    SHA-256 digest of the public key, as OpenSSH computes it, with its = padding. moto hashes
+    the public key for both and writes ED25519's as hex."""
+    if private_key_material.startswith(b"-----BEGIN OPENSSH PRIVATE KEY-----"):
+        private_key = serialization.load_ssh_private_key(private_key_material, password=None)
+    else:
+        private_key = serialization.load_pem_private_key(private_key_material, password=None)
+    if isinstance(private_key, Ed25519PrivateKey):
+        public_key = private_key.public_key().public_bytes(
+            serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+        )
+        blob = base64.b64decode(public_key.split()[1])
+        return base64.b64encode(hashlib.sha256(blob).digest()).decode()
+    der = private_key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return ":".join(f"{byte:02x}" for byte in hashlib.sha1(der).digest())

@@ -9,6 +9,9 @@ from moto.ssm.models import Parameter, ParameterDict
 from ._patching import wrap
 from .catalog import ECS_AMI_ROOT, WINDOWS_LATEST_ROOT, windows_amis
 
+# Raise it when the parameters below change, so a saved cloud gets them at its next start.
+PUBLICATION = 2
+
 
 def install():
     wrap(ParameterDict, "_check_loading_status", _check_loading_status)
@@ -20,8 +23,10 @@ def _check_loading_status(original, self, key):
         # The Windows parameters are built alongside the ECS tree, which must load first.
         original(self, ECS_AMI_ROOT)
     original(self, key)
-    if self.latest_ecs_amis_loaded and not self.__dict__.get("_localcloud_ecs_amis_fixed"):
-        self._localcloud_ecs_amis_fixed = True
+    published = self.__dict__.get("_localcloud_ecs_amis_published")
+    if self.latest_ecs_amis_loaded and published != PUBLICATION:
+        # A cloud saved by an older local cloud is published again, as it would be today.
+        self._localcloud_ecs_amis_published = PUBLICATION
         _publish_as_aws_does(self)
 
 
@@ -37,14 +42,14 @@ def _publish_as_aws_does(parameters):
                 _publish_members(parameters, name, value, replace=False)
     for ami in windows_amis(parameters.region_name):
         value = ami.recommended()
-        _put(parameters, f"{ami.family_path}/recommended", json.dumps(value, separators=(",", ":")))
-        _publish_members(parameters, f"{ami.family_path}/recommended", value, replace=True)
-        _put(
-            parameters,
-            f"{ami.family_path}/{ami.image_name}",
-            json.dumps(value, separators=(",", ":")),
-        )
-        _put(parameters, ami.latest_parameter, ami.image_id)
+        metadata = json.dumps(value, separators=(",", ":"))
+        # The ami-windows-latest parameter is the same JSON metadata as the family's
+        # `recommended`, each field again below it (ECS developer guide, "Retrieving Amazon
+        # ECS-optimized Windows AMI metadata").
+        for name in (f"{ami.family_path}/recommended", ami.latest_parameter):
+            _put(parameters, name, metadata)
+            _publish_members(parameters, name, value, replace=True)
+        _put(parameters, f"{ami.family_path}/{ami.image_name}", metadata)
 
 
 def _publish_members(parameters, name, value, replace):

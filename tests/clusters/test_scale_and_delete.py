@@ -2,6 +2,7 @@
 
 import boto3
 import pytest
+from django.utils.html import escape
 
 from clusters import inventory
 from clusters.models import Operation, Step
@@ -32,11 +33,14 @@ def scale_to(signed_in, finish, count):
 
 
 def test_the_scale_dialog_starts_at_the_stack_size_and_warns_about_terminations(
-    signed_in, lab_cluster
+    signed_in, launch, finish
 ):
+    # Two instances, not the wizard's default one, so the number can only come from the stack.
+    assert finish(launch(instance_count="2")).has_succeeded
+
     page = signed_in.get("/clusters/demo-cluster/scale/").content.decode()
 
-    assert 'name="instance_count" value="1"' in page
+    assert 'name="instance_count" value="2"' in page
     assert "randomly selected instances are terminated" in page
 
 
@@ -70,12 +74,23 @@ def test_scaling_down_terminates_instances_and_they_leave_the_cluster(
     assert inventory.cluster(REGION, "demo-cluster")["registeredContainerInstancesCount"] == 1
 
 
-@pytest.mark.parametrize("count", ["-1", "1001", ""])
-def test_the_scale_dialog_refuses_a_number_outside_0_to_1000(signed_in, lab_cluster, count):
+@pytest.mark.parametrize(
+    "count,reason,field_as_typed",
+    [
+        ("-1", "Ensure this value is greater than or equal to 0.", 'value="-1"'),
+        ("1001", "Ensure this value is less than or equal to 1000.", 'value="1001"'),
+        ("", "This field is required.", 'min="0"'),  # left empty, not refilled with the size
+    ],
+)
+def test_the_scale_dialog_refuses_a_number_outside_0_to_1000(
+    signed_in, lab_cluster, count, reason, field_as_typed
+):
     response = signed_in.post("/clusters/demo-cluster/scale/", {"instance_count": count})
 
+    page = response.content.decode()
     assert response.status_code == 200
-    assert 'class="field-error"' in response.content.decode()
+    assert f'<p class="field-error" id="id_instance_count_error">{reason}</p>' in page
+    assert f'<input type="number" name="instance_count" {field_as_typed}' in page
     assert not Operation.objects.filter(action=Operation.Action.SCALE).exists()
 
 
@@ -84,16 +99,31 @@ def test_a_cluster_without_a_wizard_stack_cannot_be_scaled_here(signed_in, aws):
 
     response = signed_in.get("/clusters/demo-cluster/scale/", follow=True)
 
+    assert response.redirect_chain == [("/clusters/demo-cluster/ecs-instances/", 302)]
     assert "has no stack made by the Create Cluster wizard" in response.content.decode()
+
+
+STACK_GOES_TOO = "Deleting the cluster also deletes the AWS CloudFormation stack"
+STACK_UNTOUCHED = "Deleting the cluster does not affect AWS CloudFormation resources"
 
 
 def test_delete_explains_that_the_stack_goes_too(signed_in, lab_cluster):
     page = signed_in.get("/clusters/demo-cluster/delete/").content.decode()
 
+    assert f"{STACK_GOES_TOO} <code>EC2ContainerService-demo-cluster</code>" in page
+    assert STACK_UNTOUCHED not in page
+
+
+def test_delete_of_a_cluster_without_a_wizard_stack_leaves_cloudformation_alone(signed_in, aws):
+    boto3.client("ecs", region_name=REGION).create_cluster(clusterName="demo-cluster")
+
+    page = signed_in.get("/clusters/demo-cluster/delete/").content.decode()
+
     assert (
-        "Deleting the cluster also deletes the AWS CloudFormation stack "
-        "<code>EC2ContainerService-demo-cluster</code>" in page
+        f"{STACK_UNTOUCHED}. Container instances registered with the cluster must be "
+        "deregistered first." in page
     )
+    assert STACK_GOES_TOO not in page
 
 
 def test_delete_needs_the_words_delete_me(signed_in, lab_cluster):
@@ -134,8 +164,6 @@ def test_a_cluster_with_instances_and_no_stack_is_refused_with_aws_reason_then_r
     ec2.run_instances(ImageId=ami, InstanceType="t2.micro", MinCount=1, MaxCount=1,
                       UserData="#!/bin/bash\necho ECS_CLUSTER=demo-cluster >> /etc/ecs/ecs.config\n")
     agent.sync()
-    page = signed_in.get("/clusters/demo-cluster/delete/").content.decode()
-    assert "Deleting the cluster does not affect AWS CloudFormation resources" in page
 
     signed_in.post("/clusters/demo-cluster/delete/", {"confirmation": "delete me"})
     refused = finish(Operation.objects.get(action=Operation.Action.DELETE))
@@ -144,7 +172,7 @@ def test_a_cluster_with_instances_and_no_stack_is_refused_with_aws_reason_then_r
     reason = refused.step(Step.Kind.DELETE_CLUSTER).message
     assert "container instances" in reason.lower()
     status = signed_in.get(refused.get_absolute_url()).content.decode()
-    assert reason in status or reason.replace("'", "&#x27;") in status
+    assert escape(reason) in status
     assert "Try again" in status
 
     row = inventory.container_instances(REGION, "demo-cluster")[0]
@@ -163,7 +191,9 @@ def test_the_container_instance_page_shows_its_details(signed_in, lab_cluster):
     assert f"Container Instance : {row['id']}" in page
     assert row["ec2_instance_id"] in page
     assert "<td>1024</td><td>1024</td>" in page
-    assert "ecs.os-type" in page or "No attributes." in page
+    # The agent registers the instance's attributes, so the table lists them.
+    assert "<td>ecs.os-type</td><td>linux</td>" in page
+    assert "No attributes." not in page
     assert ">Deregister</button>" in page
 
 

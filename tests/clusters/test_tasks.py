@@ -6,7 +6,7 @@ import pytest
 from kombu.exceptions import OperationalError
 from django.utils import timezone
 
-from clusters import tasks
+from clusters import provisioning, tasks
 from clusters.aws import client
 from clusters.models import Step
 
@@ -105,6 +105,41 @@ def test_an_unreachable_endpoint_hands_the_step_back_to_be_retried(
     assert step.state == Step.State.IN_PROGRESS
     assert step.message.startswith("AWS did not answer, trying again: Could not reach AWS")
     assert step.claimed_until is None
+
+
+@pytest.mark.parametrize("fault", [KeyError("ami_id"), TypeError("'NoneType' is not iterable")])
+def test_a_step_that_breaks_on_its_own_error_ends_failed_and_is_not_sent_again(
+    launch, queue, monkeypatch, caplog, fault
+):
+    def broken_step(step):
+        step.mark_in_progress("Creating cluster demo-cluster")
+        raise fault
+
+    monkeypatch.setitem(provisioning.STEPS, Step.Kind.CLUSTER, broken_step)
+    operation = launch()
+    step = operation.step(Step.Kind.CLUSTER)
+
+    tasks.run_step(step.pk)
+
+    step.refresh_from_db()
+    assert step.state == Step.State.FAILED
+    assert step.message == (
+        "ECS Console stopped here on an error of its own, not a refusal from AWS "
+        f"({type(fault).__name__}: {fault}). It will not try this step again. Anything AWS "
+        "already made is still there: look at the cluster, then delete it or try again. "
+        "The worker's log has the details."
+    )
+    assert step.finished_at is not None and step.claimed_until is None
+    assert operation.has_ended and operation.has_failed
+    assert queue == []
+    [logged] = [r for r in caplog.records if r.exc_info and r.exc_info[1] is fault]
+    assert logged.getMessage().startswith(f"Step {step.pk} (ECS cluster of operation")
+
+    an_hour_later = timezone.now() - timedelta(hours=1)  # any claim has long run out
+    Step.objects.filter(pk=step.pk).update(updated_at=an_hour_later, claimed_until=an_hour_later)
+    tasks.resume_unfinished_work()
+
+    assert queue == []
 
 
 def test_resume_sends_again_only_stalled_steps_that_are_ready(launch, queue):

@@ -1,10 +1,13 @@
 """EC2 Windows + Networking: Windows Server AMIs, RDP, 50 GiB, and an agent told by PowerShell."""
 
 import base64
+import json
 
 import boto3
 import pytest
 
+from clusters import inventory
+from clusters.aws import client
 from clusters.configuration import ClusterConfiguration
 from clusters.forms import Ec2WindowsClusterForm, WizardOptions
 from clusters.models import Operation, Step, Template
@@ -35,7 +38,7 @@ def windows_form(options, data, **changes):
 
 def test_it_offers_the_five_windows_server_ecs_amis_2019_full_first(windows_options):
     ssm = boto3.client("ssm", region_name=REGION)
-    latest = ssm.get_parameter(Name=WINDOWS_2019_FULL)["Parameter"]["Value"]
+    latest = ssm.get_parameter(Name=f"{WINDOWS_2019_FULL}/image_id")["Parameter"]["Value"]
 
     form = Ec2WindowsClusterForm(options=windows_options)
 
@@ -46,6 +49,29 @@ def test_it_offers_the_five_windows_server_ecs_amis_2019_full_first(windows_opti
         )
     ]
     assert form["ami_id"].value() == latest
+
+
+def test_each_windows_ami_carries_the_agent_and_docker_versions_aws_publishes_for_it(aws):
+    ssm = boto3.client("ssm", region_name=REGION)
+    root = inventory.WINDOWS_AMI_PARAMETER_ROOT
+    published = [
+        json.loads(ssm.get_parameter(Name=f"{root}/{os}-ECS_Optimized")["Parameter"]["Value"])
+        for os in inventory.WINDOWS_AMIS
+    ]
+    asked = []
+    client("ssm", REGION).meta.events.register(
+        "provide-client-params.ssm.GetParameters",
+        lambda params, **kwargs: asked.append(params["Names"]),
+    )
+
+    amis = inventory.windows_ecs_amis(REGION)
+
+    assert [(a.image_id, a.image_name, a.agent_version, a.runtime_version) for a in amis] == [
+        (p["image_id"], p["image_name"], p["ecs_agent_version"], p["ecs_runtime_version"])
+        for p in published
+    ]
+    assert all(ami.agent_version and ami.runtime_version for ami in amis)
+    assert [len(names) for names in asked] == [len(inventory.WINDOWS_AMIS)]
 
 
 def test_its_storage_is_ebs_storage_of_50_gib_and_the_key_pair_is_for_rdp(windows_options):

@@ -91,7 +91,7 @@ def test_an_amazon_linux_1_instance_reports_its_own_older_agent(aws):
 
 
 def test_a_windows_instance_joins_the_cluster_its_powershell_names_with_its_windows_agent(aws):
-    image_id = aws.ssm.get_parameter(Name=WINDOWS_2019)["Parameter"]["Value"]
+    image_id = recommended(aws, WINDOWS_2019)["image_id"]
     windows = recommended(
         aws, "/aws/service/ecs/optimized-ami/windows_server/2019/english/full/recommended"
     )

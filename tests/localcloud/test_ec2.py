@@ -1,6 +1,14 @@
-"""Instances get their AMI's disks and their launch template's settings, as on AWS."""
+"""Instances get their AMI's disks and their launch template's settings, and key pairs their
+fingerprints, as on AWS."""
 
+import base64
+import hashlib
+import inspect
 import json
+import struct
+
+from cryptography.hazmat.primitives import serialization
+from moto.ec2.models.key_pairs import KeyPairBackend
 
 from .cloud import recommended
 
@@ -143,3 +151,53 @@ def test_a_templates_network_interface_decides_the_public_ip_and_security_groups
     instance = reservation["Instances"][0]
     assert instance.get("PublicIpAddress")
     assert [g["GroupId"] for g in instance["SecurityGroups"]] == [group_id]
+
+
+# EC2 API Reference, CreateKeyPair; EC2 User Guide, "Verify the fingerprint of your key pair".
+def test_a_created_rsa_key_pair_is_pkcs1_with_the_sha1_of_its_pkcs8_private_key_as_fingerprint(
+    aws,
+):
+    created = aws.ec2.create_key_pair(KeyName="lab-rsa", KeyType="rsa")
+
+    material = created["KeyMaterial"].encode()
+    assert material.startswith(b"-----BEGIN RSA PRIVATE KEY-----\n")  # PKCS#1, unencrypted
+    pkcs8_der = serialization.load_pem_private_key(material, password=None).private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    # What `openssl pkcs8 -topk8 -nocrypt -outform DER | openssl sha1 -c` prints.
+    expected = ":".join(f"{b:02x}" for b in hashlib.sha1(pkcs8_der).digest())
+    assert created["KeyFingerprint"] == expected
+    [described] = aws.ec2.describe_key_pairs(KeyNames=["lab-rsa"])["KeyPairs"]
+    assert (described["KeyFingerprint"], described["KeyType"]) == (expected, "rsa")
+
+
+def test_a_created_ed25519_key_pair_has_the_base64_sha256_openssh_fingerprint(aws):
+    created = aws.ec2.create_key_pair(KeyName="lab-ed25519", KeyType="ed25519")
+
+    material = created["KeyMaterial"].encode()
+    assert material.startswith(b"-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    raw = (
+        serialization.load_ssh_private_key(material, password=None)
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
+    # The SSH wire form of an Ed25519 public key (RFC 8709): string "ssh-ed25519", string key.
+    blob = struct.pack(">I", 11) + b"ssh-ed25519" + struct.pack(">I", len(raw)) + raw
+    # What `ssh-keygen -l` prints after "SHA256:", with the = padding EC2 keeps.
+    expected = base64.b64encode(hashlib.sha256(blob).digest()).decode()
+    assert created["KeyFingerprint"] == expected
+    [described] = aws.ec2.describe_key_pairs(KeyNames=["lab-ed25519"])["KeyPairs"]
+    assert (described["KeyFingerprint"], described["KeyType"]) == (expected, "ed25519")
+
+
+def test_a_key_pair_created_without_a_type_is_rsa(aws):
+    aws.ec2.create_key_pair(KeyName="lab-default")
+
+    [described] = aws.ec2.describe_key_pairs(KeyNames=["lab-default"])["KeyPairs"]
+    assert described["KeyType"] == "rsa"
+
+
+def test_the_key_pair_method_the_local_cloud_wraps_keeps_its_signature():
+    # An upgrade of moto that changes it must fail here, not quietly skip the fix.
+    original = KeyPairBackend._localcloud_original_create_key_pair
+    assert list(inspect.signature(original).parameters) == ["self", "name", "key_type", "tags"]

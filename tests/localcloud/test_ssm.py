@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from clusters.inventory import WINDOWS_AMI_PARAMETER_ROOT, WINDOWS_AMIS
+
 from .cloud import recommended
 
 ROOT = "/aws/service/ecs/optimized-ami"
@@ -83,7 +85,7 @@ def test_windows_ecs_amis_are_published_as_on_aws_and_exist_in_ec2(aws, year, ed
     )
     family = f"{ROOT}/windows_server/{year}/english/{edition.lower()}/recommended"
 
-    image_id = aws.ssm.get_parameter(Name=latest)["Parameter"]["Value"]
+    image_id = aws.ssm.get_parameter(Name=f"{latest}/image_id")["Parameter"]["Value"]
     value = recommended(aws, family)
 
     assert value["image_id"] == image_id
@@ -93,6 +95,39 @@ def test_windows_ecs_amis_are_published_as_on_aws_and_exist_in_ec2(aws, year, ed
     assert image["Platform"] == "windows"
     assert image["Name"] == value["image_name"]
     assert image["Name"].startswith(f"Windows_Server-{year}-English-{edition}-ECS_Optimized-")
+
+
+# AWS's ECS developer guide, "Retrieving Amazon ECS-optimized Windows AMI metadata"
+# (docs.aws.amazon.com/AmazonECS/latest/developerguide/retrieve-ecs-optimized_windows_AMI.html;
+# awsdocs/amazon-ecs-developer-guide doc_source/retrieve-ecs-optimized_windows_AMI.md): each
+# /aws/service/ami-windows-latest/Windows_Server-…-ECS_Optimized parameter is the AMI's metadata,
+# a JSON object, and each of its fields can be queried as a sub-parameter below it (its
+# CloudFormation example reads …/Windows_Server-2019-English-Full-ECS_Optimized/image_id).
+WINDOWS_FIELDS = (
+    "schema_version",
+    "image_id",
+    "image_name",
+    "os",
+    "ecs_agent_version",
+    "ecs_runtime_version",
+)
+
+
+@pytest.mark.parametrize("windows", WINDOWS_AMIS)
+def test_each_windows_ami_the_console_offers_is_json_metadata_with_each_field_below_it(
+    aws, windows
+):
+    name = f"{WINDOWS_AMI_PARAMETER_ROOT}/{windows}-ECS_Optimized"
+
+    value = recommended(aws, name)
+
+    assert set(value) == set(WINDOWS_FIELDS)
+    assert value["image_name"].startswith(f"{windows}-ECS_Optimized-")
+    for field in WINDOWS_FIELDS:
+        member = aws.ssm.get_parameter(Name=f"{name}/{field}")["Parameter"]["Value"]
+        assert member == str(value[field])
+    [image] = aws.ec2.describe_images(ImageIds=[value["image_id"]])["Images"]
+    assert image["Name"] == value["image_name"]
 
 
 def test_the_windows_latest_parameters_are_found_by_path(aws):
