@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from resources.forms import KeyPairForm
+
 from . import inventory, provisioning
 from .aws import AwsError
 from .forms import (
@@ -114,7 +116,13 @@ def configure_cluster(request, template):
                     template=template,
                 )
 
-    context = {"form": form, "tags": tags, "options": options, "template": Template(template)}
+    context = {
+        "form": form,
+        "tags": tags,
+        "options": options,
+        "template": Template(template),
+        "key_pair_form": KeyPairForm(),
+    }
     return render(request, "clusters/configure.html", context)
 
 

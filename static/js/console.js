@@ -5,6 +5,18 @@
  * keeps announcing its changing text. */
 "use strict";
 
+/* ---- Dialogs in the page -----------------------------------------------------------------
+ * A link marked data-opens-dialog="ID" opens the <dialog id="ID"> already in the page as a
+ * modal (the browser keeps focus inside it and gives it back to the link on close). Without
+ * JavaScript the link leads to the same content as a page of its own. */
+document.addEventListener("click", (event) => {
+  const opener = event.target.closest("[data-opens-dialog]");
+  const dialog = opener && document.getElementById(opener.dataset.opensDialog);
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  event.preventDefault();
+  dialog.showModal();
+});
+
 /* ---- Key pair dialog (templates/resources/key_pair_dialog.html) --------------------------
  * Create key pair answers htmx with the dialog's new content. When it created a key pair in a
  * <dialog data-for="SELECT-ID">, the key pair joins the drop-down with that id and is chosen

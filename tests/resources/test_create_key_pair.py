@@ -79,7 +79,7 @@ def test_the_wizard_takes_the_new_key_pair_as_its_key_pair(signed_in, aws, lab_d
     form = Ec2LinuxClusterForm({**lab_data, "key_name": "lab-key"}, options=WizardOptions(REGION))
 
     assert form.is_valid(), form.errors
-    assert form.configuration(tags=[])["key_name"] == "lab-key"
+    assert form.configuration(tags=[]).instances.key_name == "lab-key"
 
 
 def test_the_blank_form_comes_back_to_htmx_without_any_key(signed_in, aws):
@@ -101,8 +101,8 @@ def test_a_name_ec2_already_has_is_refused_beside_the_name_in_aws_words(signed_i
         page = response.content.decode()
         assert response["Content-Type"].startswith("text/html")
         assert (
-            '<p class="field-error" id="id_key_pair-name_error">'
-            "The keypair &#x27;lab-key&#x27; already exists.</p>" in page
+            '<div class="field-messages" id="id_key_pair-name_error"><p class="field-error">'
+            "The keypair &#x27;lab-key&#x27; already exists.</p></div>" in page
         )
         assert 'name="key_pair-name" value="lab-key"' in page
         assert "PRIVATE KEY" not in page and "data:" not in page
