@@ -6,13 +6,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .accessibility import tab_to
 from .conftest import ARTIFACTS, CONSOLE_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 HEADING = "Getting Started with Amazon Elastic Container Service (Amazon ECS) using Fargate"
-# More than the page has controls before Cancel: the walk below ends long before.
-MOST_TABS = 40
 
 
 @pytest.fixture
@@ -24,15 +23,6 @@ def landed(page, live_server, cloud, console_user):
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name=HEADING)).to_be_visible()
     return page
-
-
-def tab_to(page, control):
-    """Press Tab until the control has focus, as a keyboard user would reach it."""
-    for _ in range(MOST_TABS):
-        page.keyboard.press("Tab")
-        if control.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"{MOST_TABS} presses of Tab never reached {control}")
 
 
 def test_cancel_at_the_bottom_of_the_first_run_page_leads_to_clusters_by_keyboard(
