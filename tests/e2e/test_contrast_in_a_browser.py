@@ -19,17 +19,22 @@ def style(locator, name):
     return locator.evaluate(f"element => getComputedStyle(element).{name}")
 
 
+def assert_current_and_legible(current, bar_colour):
+    """The current item's words read at 4.5:1, and the bar that marks it shows at 3:1."""
+    expect(current).to_have_attribute("aria-current", "page")
+    behind = background_behind(current)
+    assert contrast_ratio(style(current, "color"), behind) >= TEXT
+    assert contrast_ratio(style(current, bar_colour), behind) >= NON_TEXT
+
+
 def test_the_current_side_menu_item_reads_at_4_5_to_1_and_its_bar_at_3_to_1(
     signed_in_page, cloud
 ):
     current = signed_in_page.get_by_role("navigation", name="Amazon ECS").get_by_role(
         "link", name="Clusters"
     )
-    expect(current).to_have_attribute("aria-current", "page")
-    behind = background_behind(current)
 
-    assert contrast_ratio(style(current, "color"), behind) >= TEXT
-    assert contrast_ratio(style(current, "borderLeftColor"), behind) >= NON_TEXT
+    assert_current_and_legible(current, "borderLeftColor")
 
 
 def test_the_current_cluster_tab_reads_at_4_5_to_1_and_its_bar_at_3_to_1(
@@ -41,11 +46,8 @@ def test_the_current_cluster_tab_reads_at_4_5_to_1_and_its_bar_at_3_to_1(
     current = page.get_by_role("navigation", name="Cluster tabs").get_by_role(
         "link", name="ECS Instances"
     )
-    expect(current).to_have_attribute("aria-current", "page")
-    behind = background_behind(current)
 
-    assert contrast_ratio(style(current, "color"), behind) >= TEXT
-    assert contrast_ratio(style(current, "borderBottomColor"), behind) >= NON_TEXT
+    assert_current_and_legible(current, "borderBottomColor")
 
 
 def test_the_link_in_the_empty_clusters_sentence_is_told_apart_from_its_words(
