@@ -102,7 +102,7 @@ def test_the_signed_out_pages_pass_axe(page, live_server, console_user, subtests
 
 
 def test_the_pages_of_an_account_with_no_clusters_pass_axe(
-    signed_in_page, live_server, cloud, lab_launch, subtests
+    cloud, signed_in_page, live_server, lab_launch, subtests
 ):
     # Recorded and never sent to a worker: its steps stay in progress.
     launch_in_progress = lab_launch("demo-cluster").get_absolute_url()
@@ -114,7 +114,7 @@ def test_the_pages_of_an_account_with_no_clusters_pass_axe(
 
 
 def test_the_status_of_a_launch_aws_refused_passes_axe(
-    signed_in_page, live_server, instance_profile_holding_another_role, celery_worker,
+    instance_profile_holding_another_role, signed_in_page, live_server, celery_worker,
     lab_launch, subtests,
 ):
     refused = lab_launch("refused-cluster")
@@ -135,7 +135,7 @@ def test_the_status_of_a_launch_aws_refused_passes_axe(
 
 
 def test_the_pages_of_the_lab_cluster_pass_axe(
-    signed_in_page, live_server, cloud, celery_worker, lab_launch, subtests
+    cloud, signed_in_page, live_server, celery_worker, lab_launch, subtests
 ):
     launch = lab_launch("demo-cluster")
     start_operation(launch)

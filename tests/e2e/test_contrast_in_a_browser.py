@@ -28,7 +28,7 @@ def assert_current_and_legible(current, bar_colour):
 
 
 def test_the_current_side_menu_item_reads_at_4_5_to_1_and_its_bar_at_3_to_1(
-    signed_in_page, cloud
+    cloud, signed_in_page
 ):
     current = signed_in_page.get_by_role("navigation", name="Amazon ECS").get_by_role(
         "link", name="Clusters"
@@ -38,7 +38,7 @@ def test_the_current_side_menu_item_reads_at_4_5_to_1_and_its_bar_at_3_to_1(
 
 
 def test_the_current_cluster_tab_reads_at_4_5_to_1_and_its_bar_at_3_to_1(
-    signed_in_page, live_server, cloud
+    cloud, signed_in_page, live_server
 ):
     cloud("ecs").create_cluster(clusterName="demo-cluster")
     page = signed_in_page
@@ -51,7 +51,7 @@ def test_the_current_cluster_tab_reads_at_4_5_to_1_and_its_bar_at_3_to_1(
 
 
 def test_the_link_in_the_empty_clusters_sentence_is_told_apart_from_its_words(
-    signed_in_page, cloud
+    cloud, signed_in_page
 ):
     sentence = signed_in_page.get_by_role("cell", name=re.compile(r"^No clusters"))
     link = sentence.get_by_role("link")
@@ -71,7 +71,7 @@ def test_text_inputs_are_framed_at_3_to_1(page, live_server):
 
 
 def test_the_focus_ring_shows_at_3_to_1_on_the_page_grey_and_on_the_navy_bar(
-    signed_in_page, cloud
+    cloud, signed_in_page
 ):
     page = signed_in_page
     on_grey = page.locator(".page-header").get_by_role("link", name="Create Cluster")

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 
 @pytest.fixture
-def half_filled_wizard(signed_in_page, live_server, cloud):
+def half_filled_wizard(cloud, signed_in_page, live_server):
     """Configure cluster with a cluster name typed and not yet submitted."""
     page = signed_in_page
     page.goto(f"{live_server.url}/create-cluster/ec2-linux/")
@@ -46,7 +46,7 @@ def test_arrow_down_on_the_region_selector_keeps_the_page_and_what_was_typed(
     expect(selector).to_be_focused()
 
 
-def test_change_moves_the_console_to_the_chosen_region(signed_in_page, cloud):
+def test_change_moves_the_console_to_the_chosen_region(cloud, signed_in_page):
     page = signed_in_page
     boto3.client("ecs", region_name="eu-west-1").create_cluster(clusterName="in-ireland")
 
