@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# npm ci writes this file last: it stands for node_modules installed from package-lock.json.
+NODE_MODULES := node_modules/.package-lock.json
 
 .PHONY: run test bench venv clean-cloud
 
@@ -13,6 +15,12 @@ $(VENV)/.installed: requirements.txt requirements-test.txt
 
 venv: $(VENV)/.installed
 
+# axe-core, which the accessibility browser tests inject into each page.
+$(NODE_MODULES): package.json package-lock.json
+	scripts/ensure-system-packages test
+	npm ci --no-audit --no-fund
+	touch $@
+
 run: venv
 	scripts/run
 
@@ -21,11 +29,11 @@ clean-cloud:
 
 # The unit and local-cloud tests run on both cores; the end-to-end tests, which start their own
 # servers, run once after them.
-test: venv
+test: venv $(NODE_MODULES)
 	scripts/ensure-system-packages test
-	$(PY) -m pytest tests/clusters tests/localcloud -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest tests/clusters tests/firstrun tests/localcloud -n 2 $(PYTEST_ARGS)
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
-bench: venv
+bench: venv $(NODE_MODULES)
 	scripts/ensure-system-packages test
 	TEST_DATABASE_PATH=var/bench.sqlite3 $(PY) -m pytest benchmarks -p no:cacheprovider -s

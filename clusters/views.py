@@ -13,6 +13,7 @@ from resources.forms import KeyPairForm
 
 from . import inventory, provisioning
 from .aws import AwsError
+from .configuration import DeleteRequest, ScaleRequest
 from .forms import (
     DeleteClusterForm,
     DeregisterForm,
@@ -24,8 +25,7 @@ from .forms import (
     TemplateChoiceForm,
     WizardOptions,
 )
-from .configuration import DeleteRequest, ScaleRequest
-from .middleware import ecs_regions
+from .middleware import is_ecs_region
 from .models import Operation, Template
 from .tasks import start_operation
 
@@ -62,7 +62,7 @@ TEMPLATE_CARDS = [
 @require_POST
 def choose_region(request):
     region = request.POST.get("region", "")
-    if region in ecs_regions():
+    if is_ecs_region(region):
         request.session["region"] = region
     return redirect("clusters:list")
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "template_partials",
     "clusters",
     "resources",
+    "firstrun",
 ]
 
 MIDDLEWARE = [
@@ -113,7 +114,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = []
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "clusters:list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"

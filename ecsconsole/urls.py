@@ -1,11 +1,13 @@
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect
 from django.urls import include, path
 
+from firstrun.views import home
+
 urlpatterns = [
-    path("", lambda request: redirect("clusters:list"), name="home"),
+    path("", home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("firstrun.urls")),
     path("", include("clusters.urls")),
     path("", include("resources.urls")),
 ]

@@ -280,8 +280,9 @@ def browser_context_options():
 
 @pytest.fixture
 def signed_in_page(page, live_server, console_user):
-    """A tab signed in to the console through its own sign-in page, showing the Clusters page."""
-    page.goto(f"{live_server.url}/login/")
+    """A tab signed in to the console through its own sign-in page, showing the Clusters page
+    (asked for by name: without it, an account with no clusters would open on Get started)."""
+    page.goto(f"{live_server.url}/login/?next=/clusters/")
     page.get_by_label("User name").fill(console_user.username)
     page.get_by_label("Password").fill(CONSOLE_PASSWORD)
     page.get_by_role("button", name="Sign in").click()

@@ -1,0 +1,1 @@
+"""The way into the console: the ECS first-run page a new account lands on."""

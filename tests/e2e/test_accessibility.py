@@ -1,0 +1,156 @@
+"""Every page state of the console passes axe-core's WCAG 2.1 A/AA audit in Chromium, with no
+serious or critical violation.
+
+The states are lists, one line each, grouped by the account they need: signed out, an account
+with no clusters, a launch AWS refused, and the lab's cluster. To audit a new page or state, add
+a `PageState` line to the list whose account it needs; `then` is what the person does on the page
+before it is audited (a press of a button, say).
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from playwright.sync_api import Page
+
+from clusters.tasks import start_operation
+
+from .accessibility import assert_accessible
+from .waiting import wait_until, wait_until_ended
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.e2e]
+
+
+def press(button_name):
+    """The person presses a button that submits the page, and the answer loads."""
+
+    def action(page):
+        with page.expect_navigation():
+            page.get_by_role("button", name=button_name, exact=True).click()
+
+    return action
+
+
+def sign_in_wrongly(page):
+    page.get_by_label("User name").fill("lab")
+    page.get_by_label("Password").fill("not the password")
+    press("Sign in")(page)
+
+
+@dataclass(frozen=True)
+class PageState:
+    name: str
+    # The page's path; {names} in it are filled from what the account's fixture made.
+    path: str
+    then: Callable[[Page], None] | None = None
+
+
+CONFIGURE = "/create-cluster"
+CLUSTER = "/clusters/demo-cluster"
+
+SIGNED_OUT = [
+    PageState("Sign in", "/login/"),
+    PageState("Sign in, wrong password", "/login/", then=sign_in_wrongly),
+]
+
+NO_CLUSTERS = [
+    PageState("Get started", "/firstrun/"),
+    PageState("Clusters, none yet", "/clusters/"),
+    PageState("Select cluster template", f"{CONFIGURE}/"),
+    PageState("Configure cluster: Networking only", f"{CONFIGURE}/fargate/"),
+    PageState("Configure cluster: EC2 Linux + Networking", f"{CONFIGURE}/ec2-linux/"),
+    PageState("Configure cluster: EC2 Windows + Networking", f"{CONFIGURE}/ec2-windows/"),
+    PageState("Configure: Networking only, errors", f"{CONFIGURE}/fargate/", then=press("Create")),
+    PageState("Configure: EC2 Linux, errors", f"{CONFIGURE}/ec2-linux/", then=press("Create")),
+    PageState("Configure: EC2 Windows, errors", f"{CONFIGURE}/ec2-windows/", then=press("Create")),
+    PageState("Launch status: in progress", "{launch_in_progress}"),
+    PageState("Page not found", "/clusters/no-such-cluster/"),
+]
+
+REFUSED_LAUNCH = [
+    PageState("Launch status: failed", "{refused_launch}"),
+]
+
+LAB_CLUSTER = [
+    PageState("Clusters, with demo-cluster", "/clusters/"),
+    PageState("Launch status: succeeded", "{lab_launch}"),
+    PageState("Cluster page: Services tab", f"{CLUSTER}/services/"),
+    PageState("Cluster page: Tasks tab", f"{CLUSTER}/tasks/"),
+    PageState("Cluster page: ECS Instances tab", f"{CLUSTER}/ecs-instances/"),
+    PageState("Cluster page: Metrics tab", f"{CLUSTER}/metrics/"),
+    PageState("Cluster page: Scheduled Tasks tab", f"{CLUSTER}/scheduled-tasks/"),
+    PageState("Cluster page: Tags tab", f"{CLUSTER}/tags/"),
+    PageState("Cluster page: Capacity Providers tab", f"{CLUSTER}/capacity-providers/"),
+    PageState("Container instance", f"{CLUSTER}/container-instances/{{container_instance}}/"),
+    PageState("Scale ECS Instances", f"{CLUSTER}/scale/"),
+    PageState("Delete cluster", f"{CLUSTER}/delete/"),
+]
+
+
+def audit_each(page, base_url, states, subtests, **made):
+    """Open each state and audit it; every state is reported, whichever fail."""
+    for state in states:
+        with subtests.test(state.name):
+            page.goto(base_url + state.path.format(**made))
+            if state.then:
+                state.then(page)
+            assert_accessible(page, state.name)
+
+
+def test_the_signed_out_pages_pass_axe(page, live_server, console_user, subtests):
+    audit_each(page, live_server.url, SIGNED_OUT, subtests)
+
+
+def test_the_pages_of_an_account_with_no_clusters_pass_axe(
+    cloud, signed_in_page, live_server, lab_launch, subtests
+):
+    # Recorded and never sent to a worker: its steps stay in progress.
+    launch_in_progress = lab_launch("demo-cluster").get_absolute_url()
+
+    audit_each(
+        signed_in_page, live_server.url, NO_CLUSTERS, subtests,
+        launch_in_progress=launch_in_progress,
+    )
+
+
+def test_the_status_of_a_launch_aws_refused_passes_axe(
+    instance_profile_holding_another_role, signed_in_page, live_server, celery_worker,
+    lab_launch, subtests,
+):
+    refused = lab_launch("refused-cluster")
+    start_operation(refused)
+    # IAM refuses the role, and the steps after it never start.
+    wait_until(
+        lambda: refused.has_ended,
+        60,
+        "the worker to end the launch (its log: test-artifacts/logs/celery-worker.log)",
+        interval=0.1,
+    )
+    assert refused.has_failed
+
+    audit_each(
+        signed_in_page, live_server.url, REFUSED_LAUNCH, subtests,
+        refused_launch=refused.get_absolute_url(),
+    )
+
+
+def test_the_pages_of_the_lab_cluster_pass_axe(
+    cloud, signed_in_page, live_server, celery_worker, lab_launch, subtests
+):
+    launch = lab_launch("demo-cluster")
+    start_operation(launch)
+    wait_until_ended(launch)
+    assert launch.has_succeeded, list(launch.steps.values_list("kind", "state", "message"))
+    ecs = cloud("ecs")
+    (arn,) = wait_until(
+        lambda: ecs.list_container_instances(cluster="demo-cluster")["containerInstanceArns"],
+        60,
+        "the local cloud's agent to register demo-cluster's instance",
+        interval=0.2,
+    )
+
+    audit_each(
+        signed_in_page, live_server.url, LAB_CLUSTER, subtests,
+        lab_launch=launch.get_absolute_url(),
+        container_instance=arn.rsplit("/", 1)[-1],
+    )
