@@ -31,7 +31,7 @@ clean-cloud:
 # servers, run once after them.
 test: venv $(NODE_MODULES)
 	scripts/ensure-system-packages test
-	$(PY) -m pytest tests/clusters tests/firstrun tests/localcloud -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest tests --ignore=tests/e2e -n 2 $(PYTEST_ARGS)
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 bench: venv $(NODE_MODULES)

@@ -1,68 +1,13 @@
-"""Fixtures for the console's tests: AWS as the local cloud makes moto behave, in-process."""
+"""Fixtures for the cluster pages' tests: launches recorded as the wizard records them, run as
+workers would, and the agent that registers their hosts. `aws`, `options`, `lab_data` and a
+signed-in person come from tests/conftest.py."""
 
 import boto3
 import pytest
-from moto import mock_aws
 
-import localcloud
-from clusters.aws import client
 from clusters.configuration import Tag
 from clusters.forms import WizardOptions
-
-REGION = "us-east-1"
-
-
-@pytest.fixture
-def aws():
-    """In-process AWS (moto) with the local cloud's fixes, so it behaves as AWS documents."""
-    client.cache_clear()
-    with mock_aws():
-        localcloud.install()
-        yield
-    client.cache_clear()
-
-
-@pytest.fixture
-def ec2(aws):
-    return boto3.client("ec2", region_name=REGION)
-
-
-@pytest.fixture
-def options(aws):
-    return WizardOptions(REGION)
-
-
-@pytest.fixture
-def lab_data(options):
-    """What a person following the ECS lab types into Configure cluster."""
-    return {
-        "cluster_name": "demo-cluster",
-        "provisioning_model": "on-demand",
-        # The browser sends the Spot strategy's default too: its part is in the page, hidden.
-        "spot_allocation_strategy": "diversified",
-        "instance_type": "t2.micro",
-        "instance_count": "1",
-        "ami_id": options.amis[0].image_id,
-        "volume_size": "30",
-        "key_name": "",
-        "vpc": "new",
-        "vpc_cidr": "10.0.0.0/16",
-        "subnet1_cidr": "10.0.0.0/24",
-        "subnet2_cidr": "10.0.1.0/24",
-        "auto_assign_public_ip": "subnet",
-        "security_group": "new",
-        "ingress_cidr": "0.0.0.0/0",
-        "ingress_port": "22",
-        "instance_role": "create",
-        "tags-TOTAL_FORMS": "0",
-        "tags-INITIAL_FORMS": "0",
-    }
-
-
-@pytest.fixture
-def user(django_user_model):
-    return django_user_model.objects.create_user("learner", password="practise-ecs")
-
+from tests.conftest import REGION
 
 @pytest.fixture
 def launch(db, user, options, lab_data):
@@ -93,12 +38,6 @@ def agent(aws):
     from localcloud.agent import EcsAgentEmulator
 
     return EcsAgentEmulator(regions=[REGION])
-
-
-@pytest.fixture
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -89,7 +89,8 @@ def test_the_scale_dialog_refuses_a_number_outside_0_to_1000(
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert f'<p class="field-error" id="id_instance_count_error">{reason}</p>' in page
+    slot = '<div class="field-messages" id="id_instance_count_error">'
+    assert f'{slot}<p class="field-error">{reason}</p>' in page
     assert f'<input type="number" name="instance_count" {field_as_typed}' in page
     assert not Operation.objects.filter(action=Operation.Action.SCALE).exists()
 

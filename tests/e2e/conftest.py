@@ -266,9 +266,8 @@ def save_screenshot(tab, name):
 
 
 @pytest.fixture
-def console_user(django_user_model, transactional_db, settings):
-    """The person signed in to the console. A fast hasher: the default one costs a second."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def console_user(django_user_model, transactional_db):
+    """The person signed in to the console."""
     return django_user_model.objects.create_user(username="lab", password=CONSOLE_PASSWORD)
 
 

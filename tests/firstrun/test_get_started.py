@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from clusters.aws import client as aws_client
-from tests.clusters.conftest import REGION, aws, signed_in, user  # noqa: F401 (fixtures)
+from tests.conftest import REGION
 
 GET_STARTED = "/firstrun/"
 HEADING = "Getting Started with Amazon Elastic Container Service (Amazon ECS) using Fargate"

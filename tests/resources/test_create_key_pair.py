@@ -15,7 +15,7 @@ from clusters.forms import Ec2LinuxClusterForm, WizardOptions
 
 from tests.key_pairs import ec2_public_key, public_key_of
 
-from .conftest import REGION
+from tests.conftest import REGION
 
 URL = "/key-pairs/new/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
