@@ -8,3 +8,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("clusters.urls")),
 ]
+
+# A missing page is still a console page: top bar, breadcrumb, one sentence, a way back.
+handler404 = "clusters.views.page_not_found"
