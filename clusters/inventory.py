@@ -319,7 +319,9 @@ class Cluster:
     @classmethod
     def from_aws(cls, item):
         figures = {s["name"]: int(s["value"]) for s in item.get("statistics", [])}
-        strategy = {s["capacityProvider"]: s for s in item.get("defaultCapacityProviderStrategy", [])}
+        strategy = {
+            s["capacityProvider"]: s for s in item.get("defaultCapacityProviderStrategy", [])
+        }
         return cls(
             name=item["clusterName"],
             arn=item["clusterArn"],
@@ -645,9 +647,12 @@ def container_instances(region, cluster_name, ids=None):
     arns = ids or _listed_container_instance_arns(ecs, cluster_name)
     described = _described_container_instances(ecs, cluster_name, arns)
     ec2_instances = _ec2_instances(
-        client("ec2", region), [item["ec2InstanceId"] for item in described if item.get("ec2InstanceId")]
+        client("ec2", region),
+        [item["ec2InstanceId"] for item in described if item.get("ec2InstanceId")],
     )
-    return _in_registration_order(ContainerInstance.from_aws(item, ec2_instances) for item in described)
+    return _in_registration_order(
+        ContainerInstance.from_aws(item, ec2_instances) for item in described
+    )
 
 
 @translate_errors

@@ -226,10 +226,10 @@ def with_cluster(view):
 
 
 def _cluster_crumbs(cluster):
-    return [("Clusters", reverse("clusters:list")), (cluster.name, cluster_url(cluster.name))]
+    return [("Clusters", reverse("clusters:list")), (cluster.name, _cluster_url(cluster.name))]
 
 
-def cluster_url(name, tab=None):
+def _cluster_url(name, tab=None):
     if tab is None:
         return reverse("clusters:detail", args=[name])
     return reverse("clusters:detail_tab", args=[name, tab])
@@ -300,7 +300,7 @@ def cluster_detail(request, cluster, stack, tab="services"):
     if tab not in CLUSTER_TABS:
         raise NotFound(
             f"Cluster {cluster.name} has no tab {tab}.",
-            back=(f"Cluster {cluster.name}", cluster_url(cluster.name)),
+            back=(f"Cluster {cluster.name}", _cluster_url(cluster.name)),
             crumbs=_cluster_crumbs(cluster),
         )
     query = request.GET.get("q", "").strip()
@@ -339,7 +339,7 @@ def _container_instance_or_404(request, cluster, instance_id):
     if not found:
         raise NotFound(
             f"Cluster {cluster.name} has no container instance {instance_id}.",
-            back=("ECS Instances", cluster_url(cluster.name, "ecs-instances")),
+            back=("ECS Instances", _cluster_url(cluster.name, "ecs-instances")),
             crumbs=_cluster_crumbs(cluster),
         )
     return found[0]
@@ -351,7 +351,7 @@ def container_instance_detail(request, cluster, stack, instance_id):
         instance = _container_instance_or_404(request, cluster, instance_id)
     except AwsError as error:
         messages.error(request, str(error))
-        return redirect(cluster_url(cluster.name, "ecs-instances"))
+        return redirect(_cluster_url(cluster.name, "ecs-instances"))
     context = {"cluster": cluster, "instance": instance}
     return render(request, "clusters/container_instance.html", context)
 
@@ -359,7 +359,7 @@ def container_instance_detail(request, cluster, stack, instance_id):
 @require_http_methods(["GET", "POST"])
 @with_cluster
 def deregister_container_instance(request, cluster, stack, instance_id):
-    instances_tab = cluster_url(cluster.name, "ecs-instances")
+    instances_tab = _cluster_url(cluster.name, "ecs-instances")
     try:
         instance = _container_instance_or_404(request, cluster, instance_id)
     except AwsError as error:
@@ -367,7 +367,9 @@ def deregister_container_instance(request, cluster, stack, instance_id):
         return _go_to(request, instances_tab)
     if not instance.status.is_counted:
         messages.info(request, f"Container instance {instance.id} is {instance.status}.")
-        return _go_to(request, reverse("clusters:container_instance", args=[cluster.name, instance.id]))
+        return _go_to(
+            request, reverse("clusters:container_instance", args=[cluster.name, instance.id])
+        )
     form = DeregisterForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
@@ -393,7 +395,7 @@ def deregister_container_instance(request, cluster, stack, instance_id):
 @require_http_methods(["GET", "POST"])
 @with_cluster
 def scale_instances(request, cluster, stack):
-    instances_tab = cluster_url(cluster.name, "ecs-instances")
+    instances_tab = _cluster_url(cluster.name, "ecs-instances")
     if stack is None or stack.auto_scaling_group is None:
         messages.error(
             request,
@@ -436,7 +438,7 @@ def delete_cluster(request, cluster, stack):
 
 def _what_deleting_the_stack_removes(region, stack):
     """(label, id) of each resource the wizard's stack holds, in the Launch status order."""
-    held = {resource.logical_id: resource for resource in inventory.stack_resources(region, stack.stack_id)}
+    held = {r.logical_id: r for r in inventory.stack_resources(region, stack.stack_id)}
     rows = [
         (label, held.pop(logical_id).physical_id)
         for label, logical_id in STACK_RESOURCE_ROWS

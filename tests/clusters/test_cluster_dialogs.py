@@ -52,10 +52,11 @@ def test_the_buttons_that_open_the_dialogs_are_links_that_htmx_follows_into_the_
         f"/clusters/demo-cluster/container-instances/{container_instance.id}/"
     ).content.decode()
 
+    deregister = f"/clusters/demo-cluster/container-instances/{container_instance.id}/deregister/"
     for url, page in [
         ("/clusters/demo-cluster/scale/", cluster_page),
         ("/clusters/demo-cluster/delete/", cluster_page),
-        (f"/clusters/demo-cluster/container-instances/{container_instance.id}/deregister/", instance_page),
+        (deregister, instance_page),
     ]:
         assert f'href="{url}" hx-get="{url}" hx-target="body" hx-swap="beforeend"' in page
 

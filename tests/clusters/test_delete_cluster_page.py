@@ -21,7 +21,7 @@ def stack_resources():
 def listed(page):
     """What the dialog lists, one line a resource."""
     items = re.search(r'<ul class="deleted-resources">(.*?)</ul>', page, re.S).group(1)
-    return [" ".join(strip_tags(item).split()) for item in re.findall(r"<li>(.*?)</li>", items, re.S)]
+    return [" ".join(strip_tags(i).split()) for i in re.findall(r"<li>(.*?)</li>", items, re.S)]
 
 
 def test_a_lab_cluster_lists_the_new_vpc_and_everything_else_its_stack_made(

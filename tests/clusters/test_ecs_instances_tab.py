@@ -149,7 +149,7 @@ def test_after_scaling_the_tab_names_the_running_operation_and_watches_the_insta
     assert f"/operations/{scale.pk}/" not in arrived.content.decode()
 
 
-def test_a_poll_asks_aws_six_questions_whatever_the_size_of_the_cluster(signed_in, lab_cluster):
+def test_a_poll_of_the_lab_cluster_asks_aws_six_questions(signed_in, lab_cluster):
     calls = []
     for service in ("ecs", "ec2", "cloudformation", "autoscaling"):
         client(service, REGION).meta.events.register(

@@ -85,7 +85,7 @@ def test_a_cluster_without_a_wizard_stack_cannot_be_scaled_here(signed_in, aws):
 
     response = signed_in.get("/clusters/demo-cluster/scale/", follow=True)
 
-    assert "has no Auto Scaling group made by the Create Cluster wizard" in response.content.decode()
+    assert "has no Auto Scaling group made by the Create Cluster wizard" in response.text
 
 
 def test_delete_explains_that_the_stack_goes_too(signed_in, lab_cluster):
@@ -171,7 +171,9 @@ def test_the_container_instance_page_shows_its_details(signed_in, lab_cluster):
 def test_deregister_takes_the_instance_out_of_the_cluster(signed_in, lab_cluster):
     row = inventory.container_instances(REGION, "demo-cluster")[0]
 
-    response = signed_in.post(f"/clusters/demo-cluster/container-instances/{row.id}/deregister/", {})
+    response = signed_in.post(
+        f"/clusters/demo-cluster/container-instances/{row.id}/deregister/", {}
+    )
 
     assert response.status_code == 302
     assert inventory.container_instances(REGION, "demo-cluster") == ()

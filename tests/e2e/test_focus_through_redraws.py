@@ -70,7 +70,7 @@ def test_a_failure_is_spoken_with_its_reason_and_focus_stays_on_back(
     back = page.get_by_role("link", name="Back")
     back.focus()
 
-    operation.step(Step.Kind.CLUSTER).mark_succeeded("ECS cluster refused-cluster successfully created")
+    operation.step(Step.Kind.CLUSTER).mark_succeeded("ECS cluster refused-cluster created")
     operation.step(Step.Kind.INSTANCE_ROLE).mark_failed(
         "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1"
     )
