@@ -3,13 +3,21 @@
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
 
 from botocore.exceptions import ClientError
 from django.core.cache import cache
+from django.db import models
 
 from .aws import AwsError, chunks, client, error_code, paginate, translate_errors
 from .configuration import AmiFamily
-from .stack_template import DESIRED_COUNT_PARAMETER, MADE_BY_CONSOLE_OUTPUT, stack_name_for
+from .stack_template import (
+    ASG_NAME_OUTPUT,
+    DESIRED_COUNT_PARAMETER,
+    MADE_BY_CONSOLE_OUTPUT,
+    stack_name_for,
+)
 
 INSTANCE_ROLE_NAME = "ecsInstanceRole"
 
@@ -307,6 +315,91 @@ def active_cluster(region, cluster_name):
     return next((c for c in response["clusters"] if c["status"] == "ACTIVE"), None)
 
 
+# The cluster pages: what DescribeClusters, the container instances, the wizard's stack and
+# its Auto Scaling group say, as typed values the views and templates read by name.
+
+# What an instance's ECS agent may take to register after launch: 30-90 s on Amazon Linux
+# (cloud-final, then the agent's image load), "up to 15 minutes" for Windows (aws-facts §6).
+# Until then, a running instance that has not registered is one the tab waits for.
+AGENT_REGISTRATION_GRACE = {"linux": timedelta(minutes=5), "windows": timedelta(minutes=15)}
+
+
+@dataclass(frozen=True)
+class Tag:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class CapacityProvider:
+    """A capacity provider of the cluster, with its part in the default strategy if any."""
+
+    name: str
+    base: int | None = None
+    weight: int | None = None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A cluster as DescribeClusters tells it: the figures of its page's header and its tabs."""
+
+    name: str
+    arn: str
+    status: str
+    registered_instances: int
+    running_tasks: int
+    pending_tasks: int
+    active_services: int
+    running_fargate_tasks: int = 0
+    running_ec2_tasks: int = 0
+    pending_fargate_tasks: int = 0
+    pending_ec2_tasks: int = 0
+    draining_services: int = 0
+    settings: tuple[Setting, ...] = ()
+    tags: tuple[Tag, ...] = ()
+    capacity_providers: tuple[CapacityProvider, ...] = ()
+
+    @classmethod
+    def from_aws(cls, item):
+        figures = {s["name"]: int(s["value"]) for s in item.get("statistics", [])}
+        strategy = {
+            s["capacityProvider"]: s for s in item.get("defaultCapacityProviderStrategy", [])
+        }
+        return cls(
+            name=item["clusterName"],
+            arn=item["clusterArn"],
+            status=item["status"],
+            registered_instances=item.get("registeredContainerInstancesCount", 0),
+            running_tasks=item.get("runningTasksCount", 0),
+            pending_tasks=item.get("pendingTasksCount", 0),
+            active_services=item.get("activeServicesCount", 0),
+            running_fargate_tasks=figures.get("runningFargateTasksCount", 0),
+            running_ec2_tasks=figures.get("runningEC2TasksCount", 0),
+            pending_fargate_tasks=figures.get("pendingFargateTasksCount", 0),
+            pending_ec2_tasks=figures.get("pendingEC2TasksCount", 0),
+            draining_services=figures.get("drainingEC2ServiceCount", 0)
+            + figures.get("drainingFargateServiceCount", 0),
+            settings=tuple(Setting(s["name"], s["value"]) for s in item.get("settings", [])),
+            tags=tuple(Tag(t["key"], t.get("value", "")) for t in item.get("tags", [])),
+            capacity_providers=tuple(
+                CapacityProvider(
+                    name, strategy.get(name, {}).get("base"), strategy.get(name, {}).get("weight")
+                )
+                for name in item.get("capacityProviders", [])
+            ),
+        )
+
+    @property
+    def container_insights(self):
+        return any(s.name == "containerInsights" and s.value == "enabled" for s in self.settings)
+
+
 @translate_errors
 def clusters(region):
     """Every cluster of the region with its figures: ListClusters, then DescribeClusters by 100."""
@@ -315,35 +408,266 @@ def clusters(region):
     described = []
     for batch in chunks(arns, 100):
         response = ecs.describe_clusters(clusters=batch, include=["STATISTICS", "TAGS"])
-        described.extend(response["clusters"])
-    return sorted(described, key=lambda cluster: cluster["clusterName"].lower())
+        described.extend(Cluster.from_aws(item) for item in response["clusters"])
+    return sorted(described, key=lambda cluster: cluster.name.lower())
 
 
 @translate_errors
 def cluster(region, name):
-    """One cluster with its figures, settings and tags, or None when ECS has no such cluster."""
+    """One live cluster with its figures, settings and tags, or None when ECS has none by that
+    name (a deleted cluster is INACTIVE: gone, for the console)."""
     response = client("ecs", region).describe_clusters(
         clusters=[name], include=["STATISTICS", "SETTINGS", "TAGS"]
     )
-    return next(iter(response["clusters"]), None)
+    found = next(iter(response["clusters"]), None)
+    if found is None or found["status"] == "INACTIVE":
+        return None
+    return Cluster.from_aws(found)
 
 
-def statistics(cluster):
-    """DescribeClusters' statistics list as a dict of numbers."""
-    return {item["name"]: int(item["value"]) for item in cluster.get("statistics", [])}
+class Ec2State(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SHUTTING_DOWN = "shutting-down"
+    TERMINATED = "terminated"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
 
 
-def _resource(resources, name):
-    return next((r for r in resources if r["name"] == name), {})
+@dataclass(frozen=True)
+class Ec2Instance:
+    """An EC2 instance as DescribeInstances tells it: what the lab's step 13 looks at."""
+
+    instance_id: str
+    state: Ec2State
+    instance_type: str
+    availability_zone: str
+    image_id: str = ""
+    private_ip: str = ""
+    private_dns: str = ""
+    public_ip: str = ""
+    public_dns: str = ""
+    launched_at: datetime | None = None
+    platform: str = "linux"
+
+    @classmethod
+    def from_aws(cls, item):
+        return cls(
+            instance_id=item["InstanceId"],
+            state=Ec2State(item["State"]["Name"]),
+            instance_type=item.get("InstanceType", ""),
+            availability_zone=item.get("Placement", {}).get("AvailabilityZone", ""),
+            image_id=item.get("ImageId", ""),
+            private_ip=item.get("PrivateIpAddress", ""),
+            private_dns=item.get("PrivateDnsName", ""),
+            public_ip=item.get("PublicIpAddress", ""),
+            public_dns=item.get("PublicDnsName", ""),
+            launched_at=item.get("LaunchTime"),
+            # DescribeInstances names the platform only for Windows.
+            platform=item.get("Platform", "linux"),
+        )
 
 
-@translate_errors
-def container_instances(region, cluster_name, ids=None):
-    """The cluster's container instances (or those ids) with the columns of the ECS Instances
-    tab, in the fewest calls the API allows: pages of 100 ids, describes of 100, and one EC2
-    describe for each 1000 instances."""
-    ecs, ec2 = client("ecs", region), client("ec2", region)
-    arns = ids or list(
+class ContainerInstanceStatus(StrEnum):
+    """The statuses ECS documents for a container instance."""
+
+    REGISTERING = "REGISTERING"
+    REGISTRATION_FAILED = "REGISTRATION_FAILED"
+    ACTIVE = "ACTIVE"
+    DRAINING = "DRAINING"
+    DEREGISTERING = "DEREGISTERING"
+    INACTIVE = "INACTIVE"
+
+    @property
+    def is_counted(self):
+        """Whether the cluster's registeredContainerInstancesCount counts it (AWS: ACTIVE and
+        DRAINING)."""
+        return self in (self.ACTIVE, self.DRAINING)
+
+    @property
+    def is_changing(self):
+        return self in (self.REGISTERING, self.DEREGISTERING)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class ContainerInstance:
+    """A container instance with the columns of the ECS Instances tab, and its EC2 instance."""
+
+    arn: str
+    status: ContainerInstanceStatus
+    agent_connected: bool
+    ec2_instance_id: str
+    ec2: Ec2Instance | None
+    running_tasks: int = 0
+    pending_tasks: int = 0
+    cpu_registered: int | None = None
+    cpu_available: int | None = None
+    memory_registered: int | None = None
+    memory_available: int | None = None
+    agent_version: str = ""
+    docker_version: str = ""
+    attributes: tuple[Attribute, ...] = ()
+    registered_at: datetime | None = None
+
+    @classmethod
+    def from_aws(cls, item, ec2_instances):
+        registered = _integer_resources(item.get("registeredResources", []))
+        remaining = _integer_resources(item.get("remainingResources", []))
+        version = item.get("versionInfo", {})
+        return cls(
+            arn=item["containerInstanceArn"],
+            status=ContainerInstanceStatus(item.get("status", "ACTIVE")),
+            agent_connected=item.get("agentConnected", False),
+            ec2_instance_id=item.get("ec2InstanceId", ""),
+            ec2=ec2_instances.get(item.get("ec2InstanceId")),
+            running_tasks=item.get("runningTasksCount", 0),
+            pending_tasks=item.get("pendingTasksCount", 0),
+            cpu_registered=registered.get("CPU"),
+            cpu_available=remaining.get("CPU"),
+            memory_registered=registered.get("MEMORY"),
+            memory_available=remaining.get("MEMORY"),
+            agent_version=version.get("agentVersion", ""),
+            docker_version=version.get("dockerVersion", ""),
+            attributes=tuple(
+                Attribute(a["name"], a.get("value", "")) for a in item.get("attributes", [])
+            ),
+            registered_at=item.get("registeredAt"),
+        )
+
+    @property
+    def id(self):
+        return self.arn.rsplit("/", 1)[-1]
+
+    @property
+    def availability_zone(self):
+        return self.ec2.availability_zone if self.ec2 else ""
+
+    def matches(self, query):
+        """Whether the ECS Instances filter box keeps this row."""
+        words = (self.id, self.ec2_instance_id, self.availability_zone, self.status)
+        return any(query.lower() in word.lower() for word in words)
+
+
+def _integer_resources(resources):
+    return {r["name"]: r.get("integerValue") for r in resources if r.get("type") == "INTEGER"}
+
+
+class HostSituation(models.TextChoices):
+    """Where an instance of the cluster's Auto Scaling group stands while it is not registered
+    with the cluster: changing (the tab keeps looking) or steady (nothing more will happen by
+    itself)."""
+
+    LAUNCHING = "launching", "Launching"
+    STARTING = "starting", "Running; its ECS agent has not registered yet"
+    STOPPING = "stopping", "Stopping"
+    TERMINATING = "terminating", "Terminating"
+    STOPPED = "stopped", "Stopped; its ECS agent registers again when it starts"
+    DEREGISTERED = "deregistered", "Running; deregistered from the cluster"
+    NOT_REGISTERED = "not-registered", "Running; its ECS agent did not register"
+
+    @property
+    def is_changing(self):
+        return self in (self.LAUNCHING, self.STARTING, self.STOPPING, self.TERMINATING)
+
+
+@dataclass(frozen=True)
+class GroupInstance:
+    """An instance of the cluster's Auto Scaling group that is not a registered container
+    instance of the cluster, and why."""
+
+    instance_id: str
+    lifecycle_state: str
+    ec2: Ec2Instance | None
+    situation: HostSituation
+
+
+def _situation(lifecycle_state, ec2, deregistered, now):
+    state = ec2.state if ec2 else None
+    if lifecycle_state.startswith("Pending") or state == Ec2State.PENDING:
+        return HostSituation.LAUNCHING
+    if lifecycle_state.startswith("Terminating") or state == Ec2State.SHUTTING_DOWN:
+        return HostSituation.TERMINATING
+    if state == Ec2State.STOPPING:
+        return HostSituation.STOPPING
+    if state == Ec2State.STOPPED:
+        return HostSituation.STOPPED
+    if ec2 and ec2.instance_id in deregistered:
+        return HostSituation.DEREGISTERED
+    if ec2 is None or ec2.launched_at is None:  # EC2 has not caught up with the group yet
+        return HostSituation.LAUNCHING
+    grace = AGENT_REGISTRATION_GRACE["windows" if ec2.platform == "windows" else "linux"]
+    if now - ec2.launched_at < grace:
+        return HostSituation.STARTING
+    return HostSituation.NOT_REGISTERED
+
+
+@dataclass(frozen=True)
+class AutoScalingGroup:
+    name: str
+    desired_capacity: int
+    instances: tuple[GroupInstance, ...]
+
+
+@dataclass(frozen=True)
+class ClusterInstances:
+    """The ECS Instances tab in one read: the header's count of registered instances, the
+    container instances, and the instances of the wizard's Auto Scaling group that are not
+    registered with the cluster."""
+
+    cluster: Cluster
+    container_instances: tuple[ContainerInstance, ...]
+    group: AutoScalingGroup | None = None
+
+    @property
+    def counts_agree(self):
+        """Whether the header's count and the table tell the same story. They come from two ECS
+        APIs that AWS updates a moment apart, so they can disagree for a while."""
+        counted = sum(1 for ci in self.container_instances if ci.status.is_counted)
+        return counted == self.cluster.registered_instances
+
+    @property
+    def unregistered(self):
+        return self.group.instances if self.group else ()
+
+    @property
+    def still_changing(self):
+        """Whether something is on its way to a steady state by itself: an instance launching,
+        starting its agent, stopping or terminating, a container instance registering or
+        deregistering, or the count and the table still apart. A stopped, deregistered or
+        disconnected host is steady: nothing more will happen until a person acts."""
+        return (
+            not self.counts_agree
+            or any(ci.status.is_changing for ci in self.container_instances)
+            or any(host.situation.is_changing for host in self.unregistered)
+        )
+
+
+def _ec2_instances(ec2, instance_ids):
+    """EC2 instances by id, in DescribeInstances calls of up to 1000 ids."""
+    found = {}
+    for batch in chunks(sorted(set(instance_ids)), 1000):
+        for reservation in paginate(ec2, "describe_instances", "Reservations", InstanceIds=batch):
+            for item in reservation["Instances"]:
+                found[item["InstanceId"]] = Ec2Instance.from_aws(item)
+    return found
+
+
+def _described_container_instances(ecs, cluster_name, arns):
+    described = []
+    for batch in chunks(arns, 100):
+        response = ecs.describe_container_instances(cluster=cluster_name, containerInstances=batch)
+        described.extend(response["containerInstances"])
+    return described
+
+
+def _listed_container_instance_arns(ecs, cluster_name):
+    return list(
         paginate(
             ecs,
             "list_container_instances",
@@ -352,45 +676,101 @@ def container_instances(region, cluster_name, ids=None):
             PaginationConfig={"PageSize": 100},
         )
     )
-    described = []
-    for batch in chunks(arns, 100):
-        response = ecs.describe_container_instances(cluster=cluster_name, containerInstances=batch)
-        described.extend(response["containerInstances"])
-    ec2_ids = [item["ec2InstanceId"] for item in described if item.get("ec2InstanceId")]
-    ec2_instances = {}
-    for batch in chunks(ec2_ids, 1000):
-        for reservation in paginate(ec2, "describe_instances", "Reservations", InstanceIds=batch):
-            for instance in reservation["Instances"]:
-                ec2_instances[instance["InstanceId"]] = instance
-    rows = []
-    for item in described:
-        instance = ec2_instances.get(item.get("ec2InstanceId"), {})
-        registered, remaining = item.get("registeredResources", []), item.get("remainingResources", [])
-        version = item.get("versionInfo", {})
-        rows.append(
-            {
-                "arn": item["containerInstanceArn"],
-                "id": item["containerInstanceArn"].rsplit("/", 1)[-1],
-                "ec2_instance_id": item.get("ec2InstanceId", ""),
-                "availability_zone": instance.get("Placement", {}).get("AvailabilityZone", ""),
-                "public_ip": instance.get("PublicIpAddress", ""),
-                "public_dns": instance.get("PublicDnsName", ""),
-                "instance_type": instance.get("InstanceType", ""),
-                "agent_connected": item.get("agentConnected", False),
-                "status": item.get("status", ""),
-                "running_tasks": item.get("runningTasksCount", 0),
-                "pending_tasks": item.get("pendingTasksCount", 0),
-                "cpu_registered": _resource(registered, "CPU").get("integerValue"),
-                "cpu_available": _resource(remaining, "CPU").get("integerValue"),
-                "memory_registered": _resource(registered, "MEMORY").get("integerValue"),
-                "memory_available": _resource(remaining, "MEMORY").get("integerValue"),
-                "agent_version": version.get("agentVersion", ""),
-                "docker_version": version.get("dockerVersion", ""),
-                "attributes": item.get("attributes", []),
-                "registered_at": item.get("registeredAt"),
-            }
+
+
+def _in_registration_order(container_instances):
+    return tuple(
+        sorted(
+            container_instances,
+            key=lambda ci: (ci.registered_at is None, ci.registered_at or 0, ci.id),
         )
-    return sorted(rows, key=lambda row: (row["registered_at"] is None, row["registered_at"], row["id"]))
+    )
+
+
+@translate_errors
+def container_instances(region, cluster_name, ids=None):
+    """The cluster's container instances (or those ids) with their EC2 instances, in the fewest
+    calls the API allows: pages of 100 ids, describes of 100, and one EC2 describe for each
+    1000 instances."""
+    ecs = client("ecs", region)
+    arns = ids or _listed_container_instance_arns(ecs, cluster_name)
+    described = _described_container_instances(ecs, cluster_name, arns)
+    ec2_instances = _ec2_instances(
+        client("ec2", region),
+        [item["ec2InstanceId"] for item in described if item.get("ec2InstanceId")],
+    )
+    return _in_registration_order(
+        ContainerInstance.from_aws(item, ec2_instances) for item in described
+    )
+
+
+@translate_errors
+def cluster_instances(region, cluster, group_name=None, deregistered=frozenset(), now=None):
+    """What the ECS Instances tab shows of a cluster already read with `cluster()`, in one
+    read: its container instances and, when the wizard made an Auto Scaling group, the group's
+    instances that are not registered. One EC2 describe covers both.
+
+    `deregistered` holds the EC2 instance ids a person deregistered here, whose agents will not
+    register them again; `now` is the moment the read stands for."""
+    now = now or datetime.now(timezone.utc)
+    ecs, ec2 = client("ecs", region), client("ec2", region)
+    described = _described_container_instances(
+        ecs, cluster.name, _listed_container_instance_arns(ecs, cluster.name)
+    )
+    members = []
+    desired = 0
+    if group_name:
+        groups = client("autoscaling", region).describe_auto_scaling_groups(
+            AutoScalingGroupNames=[group_name]
+        )["AutoScalingGroups"]
+        if groups:
+            members = groups[0]["Instances"]
+            desired = groups[0]["DesiredCapacity"]
+    ec2_instances = _ec2_instances(
+        ec2,
+        [item["ec2InstanceId"] for item in described if item.get("ec2InstanceId")]
+        + [member["InstanceId"] for member in members],
+    )
+    registered = {item.get("ec2InstanceId") for item in described}
+    group = None
+    if group_name:
+        group = AutoScalingGroup(
+            name=group_name,
+            desired_capacity=desired,
+            instances=tuple(
+                GroupInstance(
+                    member["InstanceId"],
+                    member["LifecycleState"],
+                    ec2_instances.get(member["InstanceId"]),
+                    _situation(
+                        member["LifecycleState"],
+                        ec2_instances.get(member["InstanceId"]),
+                        deregistered,
+                        now,
+                    ),
+                )
+                for member in sorted(members, key=lambda m: m["InstanceId"])
+                if member["InstanceId"] not in registered
+            ),
+        )
+    return ClusterInstances(
+        cluster=cluster,
+        container_instances=_in_registration_order(
+            ContainerInstance.from_aws(item, ec2_instances) for item in described
+        ),
+        group=group,
+    )
+
+
+@dataclass(frozen=True)
+class WizardStack:
+    """The stack EC2ContainerService-<name> that the Create Cluster wizard made."""
+
+    name: str
+    stack_id: str
+    status: str
+    desired_count: int | None
+    auto_scaling_group: str | None
 
 
 @translate_errors
@@ -412,12 +792,34 @@ def wizard_stack(region, cluster_name):
         return None
     parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
     desired = parameters.get(DESIRED_COUNT_PARAMETER)
-    return {
-        "name": name,
-        "id": stack["StackId"],
-        "status": stack["StackStatus"],
-        "desired_count": int(desired) if desired and desired.isdigit() else None,
-    }
+    return WizardStack(
+        name=name,
+        stack_id=stack["StackId"],
+        status=stack["StackStatus"],
+        desired_count=int(desired) if desired and desired.isdigit() else None,
+        auto_scaling_group=outputs.get(ASG_NAME_OUTPUT),
+    )
+
+
+@dataclass(frozen=True)
+class StackResource:
+    logical_id: str
+    resource_type: str
+    physical_id: str
+
+
+@translate_errors
+def stack_resources(region, stack_id):
+    """What a stack holds, as CloudFormation lists it: what deleting the stack removes."""
+    found = paginate(
+        client("cloudformation", region), "list_stack_resources", "StackResourceSummaries",
+        StackName=stack_id,
+    )
+    return tuple(
+        StackResource(r["LogicalResourceId"], r["ResourceType"], r.get("PhysicalResourceId", ""))
+        for r in found
+        if r["ResourceStatus"] != "DELETE_COMPLETE"
+    )
 
 
 @translate_errors

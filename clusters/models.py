@@ -294,3 +294,35 @@ class Step(models.Model):
         if ended:
             self.finished_at = timezone.now()
         self.save()
+
+
+class DeregistrationQuerySet(models.QuerySet):
+    def for_cluster(self, region, cluster_name):
+        return self.filter(region=region, cluster_name=cluster_name)
+
+    def ec2_instance_ids(self):
+        return frozenset(self.values_list("ec2_instance_id", flat=True))
+
+
+class Deregistration(models.Model):
+    """A container instance a person took out of a cluster with Deregister, kept with who did it.
+
+    Its EC2 instance keeps running and its agent does not register it again: the ECS Instances
+    tab reads these rows to tell that steady state from an agent that is still starting.
+    """
+
+    region = models.CharField(max_length=32)
+    cluster_name = models.CharField(max_length=255)
+    container_instance_arn = models.CharField(max_length=255)
+    ec2_instance_id = models.CharField(max_length=32, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = DeregistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["region", "cluster_name"])]
+
+    def __str__(self):
+        return f"{self.container_instance_arn} out of {self.cluster_name} ({self.region})"

@@ -15,8 +15,9 @@ ECS_INSTANCE_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEC2Contai
 STACK_NAME_PREFIX = "EC2ContainerService-"
 # The parameter that holds the desired number of instances: Scale changes only this one.
 DESIRED_COUNT_PARAMETER = "AsgMaxSize"
-# The output that marks a stack as made by the Create Cluster wizard.
+# The output that marks a stack as made by the Create Cluster wizard, and the one naming its group.
 MADE_BY_CONSOLE_OUTPUT = "UsedByECSCreateCluster"
+ASG_NAME_OUTPUT = "EcsInstanceAsgName"
 
 
 def stack_name_for(cluster_name):
@@ -115,7 +116,7 @@ def build_template(cluster_name, configuration):
         resources[LogicalId.AUTO_SCALING_GROUP] = _auto_scaling_group(
             cluster_name, configuration
         )
-        outputs["EcsInstanceAsgName"] = {"Value": {"Ref": LogicalId.AUTO_SCALING_GROUP}}
+        outputs[ASG_NAME_OUTPUT] = {"Value": {"Ref": LogicalId.AUTO_SCALING_GROUP}}
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "AWS CloudFormation template to create resources required to run tasks "

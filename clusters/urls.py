@@ -15,6 +15,11 @@ urlpatterns = [
         views.container_instance_detail,
         name="container_instance",
     ),
+    path(
+        "clusters/<str:name>/container-instances/<str:instance_id>/deregister/",
+        views.deregister_container_instance,
+        name="deregister",
+    ),
     path("clusters/<str:name>/<slug:tab>/", views.cluster_detail, name="detail_tab"),
     path("create-cluster/", views.choose_template, name="create"),
     path("create-cluster/<str:template>/", views.configure_cluster, name="configure"),

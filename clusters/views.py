@@ -5,9 +5,15 @@ import re
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    HttpResponseLocation,
+    HttpResponseStopPolling,
+    trigger_client_event,
+)
 
 from resources.forms import KeyPairForm
 
@@ -26,7 +32,7 @@ from .forms import (
     WizardOptions,
 )
 from .middleware import is_ecs_region
-from .models import Operation, Template
+from .models import STACK_RESOURCE_ROWS, Deregistration, Operation, Template
 from .tasks import start_operation
 
 CONFIGURE_FORMS = {
@@ -141,7 +147,9 @@ def _field_messages(request, form, tags, name):
 
 
 def operation_status(request, pk):
-    operation = get_object_or_404(Operation.objects.prefetch_related("steps"), pk=pk)
+    operation = Operation.objects.prefetch_related("steps").filter(pk=pk).first()
+    if operation is None:
+        raise NotFound(f"There is no launch, scaling or deletion numbered {pk}.")
     context = {"operation": operation}
     if request.htmx:
         response = render(request, "clusters/operation.html#status", context)
@@ -149,6 +157,29 @@ def operation_status(request, pk):
             response.status_code = HttpResponseStopPolling.status_code
         return response
     return render(request, "clusters/operation.html", context)
+
+
+class NotFound(Http404):
+    """A console page that does not exist, told in one sentence with a way back."""
+
+    def __init__(self, sentence, back=None, crumbs=()):
+        super().__init__(sentence)
+        self.sentence = sentence
+        # (label, url) of the page to go back to, and of the crumbs before "Not found".
+        self.back = back or ("Clusters", reverse("clusters:list"))
+        self.crumbs = crumbs
+
+
+def page_not_found(request, exception):
+    """Django's 404 handler: every missing page is a console page with a way back."""
+    if not isinstance(exception, NotFound):
+        exception = NotFound(f"There is no page at {request.path}.")
+    context = {"sentence": exception.sentence, "back": exception.back, "crumbs": exception.crumbs}
+    response = render(request, "404.html", context, status=404)
+    if request.htmx:
+        # A poll or a tab whose cluster has just gone: show the whole page that says so.
+        response["HX-Redirect"] = request.get_full_path()
+    return response
 
 
 CLUSTER_TABS = {
@@ -162,62 +193,62 @@ CLUSTER_TABS = {
 }
 
 
-def _cluster_or_404(request, name):
-    """The cluster of that name in the person's region, live from ECS."""
-    cluster = inventory.cluster(request.region, name)
-    if cluster is None or cluster["status"] == "INACTIVE":
-        raise Http404(f"No cluster {name} in {request.region}")
-    return cluster
-
-
-def _tab_content(tab, region, cluster, query):
-    """What one tab shows, read live from AWS for that tab only."""
-    name = cluster["clusterName"]
-    if tab == "services":
-        return {"services": inventory.services(region, name)}
-    if tab == "tasks":
-        return {"tasks": inventory.tasks(region, name)}
-    if tab == "ecs-instances":
-        instances = inventory.container_instances(region, name)
-        shown = [row for row in instances if _matches(row, query)] if query else instances
-        return {"instances": shown, "instance_total": len(instances)}
-    if tab == "scheduled-tasks":
-        return {"rules": inventory.scheduled_task_rules(region, cluster["clusterArn"])}
-    if tab == "capacity-providers":
-        strategy = {
-            item["capacityProvider"]: item for item in cluster.get("defaultCapacityProviderStrategy", [])
-        }
-        return {
-            "providers": [
-                {"name": name, **strategy.get(name, {})} for name in cluster.get("capacityProviders", [])
-            ]
-        }
-    return {}
-
-
-def _matches(row, query):
-    words = (row["id"], row["ec2_instance_id"], row["availability_zone"], row["status"])
-    return any(query.lower() in word.lower() for word in words)
-
-
 def with_cluster(view):
-    """Read the cluster and its wizard stack live for the view, or say why they could not be."""
+    """Read the live cluster and its wizard stack for the view: a 404 when ECS has no such
+    cluster, the Clusters page with AWS's reason when AWS could not answer."""
 
     @functools.wraps(view)
     def wrapper(request, name, *args, **kwargs):
         try:
-            cluster = _cluster_or_404(request, name)
-            stack = inventory.wizard_stack(request.region, name)
+            cluster = inventory.cluster(request.region, name)
+            stack = inventory.wizard_stack(request.region, name) if cluster else None
         except AwsError as error:
             messages.error(request, f"Could not read cluster {name}: {error}")
             return redirect("clusters:list")
+        if cluster is None:
+            raise NotFound(f"There is no cluster {name} in {request.region}.")
         return view(request, cluster, stack, *args, **kwargs)
 
     return wrapper
 
 
-def _start_and_show(request, action, cluster_name, asked, template=""):
-    """Record what the person asked, send it to a worker, and show its progress."""
+def _cluster_crumbs(cluster):
+    return [("Clusters", reverse("clusters:list")), (cluster.name, _cluster_url(cluster.name))]
+
+
+def _cluster_url(name, tab=None):
+    if tab is None:
+        return reverse("clusters:detail", args=[name])
+    return reverse("clusters:detail_tab", args=[name, tab])
+
+
+def _tab_content(request, tab, cluster, stack, query):
+    """What one tab shows, read live from AWS for that tab only."""
+    region = request.region
+    if tab == "services":
+        return {"services": inventory.services(region, cluster.name)}
+    if tab == "tasks":
+        return {"tasks": inventory.tasks(region, cluster.name)}
+    if tab == "ecs-instances":
+        instances = inventory.cluster_instances(
+            region,
+            cluster,
+            group_name=stack.auto_scaling_group if stack else None,
+            deregistered=Deregistration.objects.for_cluster(
+                region, cluster.name
+            ).ec2_instance_ids(),
+        )
+        shown = instances.container_instances
+        if query:
+            shown = [row for row in shown if row.matches(query)]
+        return {"instances": instances, "shown": shown}
+    if tab == "scheduled-tasks":
+        return {"rules": inventory.scheduled_task_rules(region, cluster.arn)}
+    return {}
+
+
+def _start(request, action, cluster_name, asked, template=""):
+    """Record what the person asked and send it to a worker."""
     operation = Operation.objects.start(
         action=action,
         cluster_name=cluster_name,
@@ -227,109 +258,177 @@ def _start_and_show(request, action, cluster_name, asked, template=""):
         request=asked,
     )
     start_operation(operation)
-    return redirect(operation)
+    return operation
+
+
+def _start_and_show(request, action, cluster_name, asked, template=""):
+    """Record what the person asked, send it to a worker, and show its progress."""
+    return redirect(_start(request, action, cluster_name, asked, template))
+
+
+def _go_to(request, url):
+    """Leave a page or a dialog for another page: htmx follows with a full page load."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _page_or_dialog(request, template_name, context):
+    """A dialog's full page (without JavaScript), the dialog itself (opened with htmx), or its
+    form again with errors (submitted from the dialog)."""
+    if not request.htmx:
+        return render(request, template_name, context)
+    part = "form" if request.method == "POST" else "dialog"
+    return render(request, f"{template_name}#{part}", context)
 
 
 @with_cluster
 def cluster_detail(request, cluster, stack, tab="services"):
     if tab not in CLUSTER_TABS:
-        raise Http404("No such tab")
-    name = cluster["clusterName"]
+        raise NotFound(
+            f"Cluster {cluster.name} has no tab {tab}.",
+            back=(f"Cluster {cluster.name}", _cluster_url(cluster.name)),
+            crumbs=_cluster_crumbs(cluster),
+        )
     query = request.GET.get("q", "").strip()
-    statistics = inventory.statistics(cluster)
+    operations = list(Operation.objects.for_cluster(request.region, cluster.name).unfinished())
     context = {
         "cluster": cluster,
-        "statistics": statistics,
-        "draining_services": statistics.get("drainingEC2ServiceCount", 0)
-        + statistics.get("drainingFargateServiceCount", 0),
         "stack": stack,
         "tab": tab,
         "tabs": CLUSTER_TABS,
         "query": query,
-        "operations": Operation.objects.for_cluster(request.region, name).unfinished(),
+        "operations": operations,
     }
     try:
-        context.update(_tab_content(tab, request.region, cluster, query))
+        context.update(_tab_content(request, tab, cluster, stack, query))
     except AwsError as error:
         context["tab_error"] = str(error)
-    if tab == "ecs-instances":
-        context["instances_settling"] = _instances_settling(context)
+    # Only the ECS Instances tab watches for news, and only while something is on its way.
+    context["polling"] = "instances" in context and (
+        bool(operations) or context["instances"].still_changing
+    )
     if request.htmx:
         response = render(request, "clusters/cluster_detail.html#cluster-body", context)
-        if tab == "ecs-instances" and not context["instances_settling"]:
+        if not context["polling"]:
             response.status_code = HttpResponseStopPolling.status_code
         return response
     return render(request, "clusters/cluster_detail.html", context)
 
 
-def _instances_settling(context):
-    """Whether instances are still joining or leaving, so the ECS Instances tab keeps polling."""
-    if context.get("tab_error"):
-        return False
-    if context["operations"]:
-        return True
-    rows = context.get("instances", [])
-    if any(row["status"] != "ACTIVE" or not row["agent_connected"] for row in rows):
-        return True
-    stack = context["stack"]
-    return bool(stack) and stack["desired_count"] != context.get("instance_total")
-
-
-@require_http_methods(["GET", "POST"])
-def container_instance_detail(request, name, instance_id):
+def _container_instance_or_404(request, cluster, instance_id):
     try:
-        _cluster_or_404(request, name)
-        found = inventory.container_instances(request.region, name, ids=[instance_id])
+        found = inventory.container_instances(request.region, cluster.name, ids=[instance_id])
     except AwsError as error:
-        if error.code in ("InvalidParameterException", "ClientException"):
-            raise Http404(str(error)) from error
-        messages.error(request, str(error))
-        return redirect("clusters:detail_tab", name=name, tab="ecs-instances")
+        if error.code not in ("InvalidParameterException", "ClientException"):
+            raise
+        found = ()  # not the shape of a container instance id
     if not found:
-        raise Http404(f"No container instance {instance_id} in {name}")
-    instance = found[0]
-    form = DeregisterForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            provisioning.deregister_container_instance(
-                request.region, name, instance["arn"], force=form.cleaned_data["force"]
-            )
-        except AwsError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"Container instance {instance_id} deregistered.")
-            return redirect("clusters:detail_tab", name=name, tab="ecs-instances")
-    context = {"cluster_name": name, "instance": instance, "form": form}
+        raise NotFound(
+            f"Cluster {cluster.name} has no container instance {instance_id}.",
+            back=("ECS Instances", _cluster_url(cluster.name, "ecs-instances")),
+            crumbs=_cluster_crumbs(cluster),
+        )
+    return found[0]
+
+
+@with_cluster
+def container_instance_detail(request, cluster, stack, instance_id):
+    try:
+        instance = _container_instance_or_404(request, cluster, instance_id)
+    except AwsError as error:
+        messages.error(request, str(error))
+        return redirect(_cluster_url(cluster.name, "ecs-instances"))
+    context = {"cluster": cluster, "instance": instance}
     return render(request, "clusters/container_instance.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @with_cluster
+def deregister_container_instance(request, cluster, stack, instance_id):
+    instances_tab = _cluster_url(cluster.name, "ecs-instances")
+    try:
+        instance = _container_instance_or_404(request, cluster, instance_id)
+    except AwsError as error:
+        messages.error(request, str(error))
+        return _go_to(request, instances_tab)
+    if not instance.status.is_counted:
+        messages.info(request, f"Container instance {instance.id} is {instance.status}.")
+        return _go_to(
+            request, reverse("clusters:container_instance", args=[cluster.name, instance.id])
+        )
+    form = DeregisterForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            provisioning.deregister_container_instance(
+                request.region, cluster.name, instance.arn, force=form.cleaned_data["force"]
+            )
+        except AwsError as error:
+            form.add_error(None, str(error))
+        else:
+            Deregistration.objects.create(
+                region=request.region,
+                cluster_name=cluster.name,
+                container_instance_arn=instance.arn,
+                ec2_instance_id=instance.ec2_instance_id,
+                created_by=request.user,
+            )
+            messages.success(request, f"Container instance {instance.id} deregistered.")
+            return _go_to(request, instances_tab)
+    context = {"cluster": cluster, "instance": instance, "form": form}
+    return _page_or_dialog(request, "clusters/deregister.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@with_cluster
 def scale_instances(request, cluster, stack):
-    name = cluster["clusterName"]
-    if stack is None:
+    instances_tab = _cluster_url(cluster.name, "ecs-instances")
+    if stack is None or stack.auto_scaling_group is None:
         messages.error(
             request,
-            f"Cluster {name} has no stack made by the Create Cluster wizard: scale its "
-            "instances where they were made.",
+            f"Cluster {cluster.name} has no Auto Scaling group made by the Create Cluster "
+            "wizard: scale its instances where they were made.",
         )
-        return redirect("clusters:detail_tab", name=name, tab="ecs-instances")
+        return _go_to(request, instances_tab)
     form = ScaleInstancesForm(
-        request.POST or None, initial={"instance_count": stack["desired_count"]}
+        request.POST if request.method == "POST" else None,
+        initial={"instance_count": stack.desired_count},
     )
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         asked = ScaleRequest(instance_count=form.cleaned_data["instance_count"])
-        return _start_and_show(request, Operation.Action.SCALE, name, asked)
+        _start(request, Operation.Action.SCALE, cluster.name, asked)
+        if request.htmx:
+            # Close the dialog and redraw the tab below it, where the instances arrive.
+            response = HttpResponseLocation(instances_tab, target="#cluster-body", swap="morph")
+            return trigger_client_event(response, "closeDialog")
+        return redirect(instances_tab)
     context = {"cluster": cluster, "stack": stack, "form": form}
-    return render(request, "clusters/scale_instances.html", context)
+    return _page_or_dialog(request, "clusters/scale_instances.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @with_cluster
 def delete_cluster(request, cluster, stack):
-    form = DeleteClusterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = DeleteClusterForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
         asked = DeleteRequest(has_stack=stack is not None)
-        return _start_and_show(request, Operation.Action.DELETE, cluster["clusterName"], asked)
+        operation = _start(request, Operation.Action.DELETE, cluster.name, asked)
+        return _go_to(request, operation.get_absolute_url())
     context = {"cluster": cluster, "stack": stack, "form": form}
-    return render(request, "clusters/delete_cluster.html", context)
+    if stack and not (request.htmx and request.method == "POST"):
+        try:
+            context["stack_resources"] = _what_deleting_the_stack_removes(request.region, stack)
+        except AwsError as error:
+            context["stack_error"] = str(error)
+    return _page_or_dialog(request, "clusters/delete_cluster.html", context)
+
+
+def _what_deleting_the_stack_removes(region, stack):
+    """(label, id) of each resource the wizard's stack holds, in the Launch status order."""
+    held = {r.logical_id: r for r in inventory.stack_resources(region, stack.stack_id)}
+    rows = [
+        (label, held.pop(logical_id).physical_id)
+        for label, logical_id in STACK_RESOURCE_ROWS
+        if logical_id in held
+    ]
+    return rows + [(resource.resource_type, resource.physical_id) for resource in held.values()]

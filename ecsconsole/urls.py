@@ -11,3 +11,6 @@ urlpatterns = [
     path("", include("clusters.urls")),
     path("", include("resources.urls")),
 ]
+
+# A missing page is still a console page: top bar, breadcrumb, one sentence, a way back.
+handler404 = "clusters.views.page_not_found"

@@ -5,17 +5,65 @@
  * keeps announcing its changing text. */
 "use strict";
 
-/* ---- Dialogs in the page -----------------------------------------------------------------
- * A link marked data-opens-dialog="ID" opens the <dialog id="ID"> already in the page as a
- * modal (the browser keeps focus inside it and gives it back to the link on close). Without
- * JavaScript the link leads to the same content as a page of its own. */
-document.addEventListener("click", (event) => {
-  const opener = event.target.closest("[data-opens-dialog]");
-  const dialog = opener && document.getElementById(opener.dataset.opensDialog);
-  if (!dialog || typeof dialog.showModal !== "function") return;
-  event.preventDefault();
-  dialog.showModal();
-});
+/* A redraw never rewrites the field a person is typing in: the server's copy of its value
+ * left before the last keystrokes did. */
+Idiomorph.defaults.ignoreActiveValue = true;
+
+/* Dialogs (Scale ECS Instances, Delete Cluster, Deregister). Their buttons are links to pages
+ * that work without JavaScript; with it, htmx appends the page's <dialog data-console-dialog>
+ * to <body>, and it opens here as a modal over the page. Focus goes into it (the browser puts
+ * it on the first field), Esc or Cancel closes it, and focus returns to the button that opened
+ * it. */
+(function () {
+  function open(dialog, opener) {
+    const openerId = opener && opener.id;
+    for (const other of document.querySelectorAll("dialog[data-console-dialog][open]")) {
+      other.close();
+    }
+    dialog.addEventListener(
+      "close",
+      function () {
+        dialog.remove();
+        // The opener may have been redrawn while the dialog was open: find it again by id.
+        const back = opener && opener.isConnected ? opener : openerId && document.getElementById(openerId);
+        if (back) back.focus();
+      },
+      { once: true }
+    );
+    dialog.showModal();
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const dialog = document.querySelector("dialog[data-console-dialog]:not([open])");
+    if (dialog) {
+      open(dialog, event.detail.requestConfig && event.detail.requestConfig.elt);
+      return;
+    }
+    // A form sent back with errors: take the person to the first field to correct.
+    const form = event.detail.target;
+    if (form.closest && form.closest("dialog[open]")) {
+      const invalid = form.querySelector("[aria-invalid='true']");
+      if (invalid) invalid.focus();
+    }
+  });
+
+  // Cancel is a link back for the page without JavaScript; over the page it only closes.
+  document.addEventListener("click", function (event) {
+    const cancel = event.target.closest("[data-dialog-cancel]");
+    const dialog = cancel && cancel.closest("dialog[data-console-dialog]");
+    if (dialog && dialog.matches(":modal")) {
+      event.preventDefault();
+      dialog.close();
+    }
+  });
+
+  // The server's HX-Trigger after a dialog did its work (Scale): close it, the page redraws.
+  document.addEventListener("closeDialog", function (event) {
+    const dialog = event.target.closest && event.target.closest("dialog[data-console-dialog]");
+    if (dialog) dialog.close();
+  });
+
+})();
 
 /* ---- Key pair dialog (templates/resources/key_pair_dialog.html) --------------------------
  * Create key pair answers htmx with the dialog's new content. When it created a key pair in a

@@ -1,5 +1,8 @@
 """After View Cluster: the cluster's figures, its tabs, and the ECS Instances a person came for."""
 
+import json
+import re
+
 import boto3
 import pytest
 
@@ -17,20 +20,22 @@ def test_the_ecs_instances_tab_shows_the_host_its_agent_and_its_resources(signed
 
     row = inventory.container_instances(REGION, "demo-cluster")[0]
     ssm = boto3.client("ssm", region_name=REGION)
-    import json
-
     ami = json.loads(
         ssm.get_parameter(Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended")[
             "Parameter"
         ]["Value"]
     )
-    assert row["ec2_instance_id"].startswith("i-")
-    assert row["agent_connected"] is True
-    assert (row["cpu_available"], row["memory_available"]) == (1024, 979)
-    assert row["agent_version"] == ami["ecs_agent_version"]
-    assert row["docker_version"] == ami["ecs_runtime_version"]
-    assert f'<a href="/clusters/demo-cluster/container-instances/{row["id"]}/">{row["id"]}</a>' in page
-    assert f"<td>{row['ec2_instance_id']}</td>" in page
+    assert row.ec2_instance_id.startswith("i-")
+    assert row.agent_connected is True
+    assert (row.cpu_available, row.memory_available) == (1024, 979)
+    assert row.agent_version == ami["ecs_agent_version"]
+    assert row.docker_version == ami["ecs_runtime_version"]
+    assert f'<a href="/clusters/demo-cluster/container-instances/{row.id}/">{row.id}</a>' in page
+    # Step 13 of the lab: the EC2 instance id is a link too.
+    assert (
+        f'<a href="/clusters/demo-cluster/container-instances/{row.id}/#ec2-instance">'
+        f"{row.ec2_instance_id}</a>" in page
+    )
     assert f"<td>{ami['ecs_agent_version']}</td>" in page
     assert "<td>1024</td>" in page
 
@@ -49,7 +54,7 @@ def test_the_header_shows_the_cluster_figures(signed_in, lab_cluster):
     [
         ("services", "No services in this cluster."),
         ("tasks", "No tasks are running or pending in this cluster."),
-        ("metrics", "containerInsights"),
+        ("metrics", "CloudWatch Container Insights"),
         ("scheduled-tasks", "No scheduled tasks target this cluster."),
         ("tags", "<td>team</td><td>platform</td>"),
         ("capacity-providers", "No capacity providers are associated with this cluster."),
@@ -83,7 +88,7 @@ def test_a_tab_asked_by_htmx_comes_back_as_the_cluster_body_only(signed_in, lab_
     assert "<html" not in body
 
 
-def test_the_instances_table_stops_polling_once_the_instances_match_the_stack(
+def test_the_instances_table_stops_polling_once_every_instance_of_the_group_is_registered(
     signed_in, lab_cluster
 ):
     response = signed_in.get(INSTANCES_TAB, headers={"HX-Request": "true"})
@@ -97,19 +102,24 @@ def test_the_instances_table_polls_while_instances_are_still_to_join(signed_in, 
 
     response = signed_in.get(INSTANCES_TAB, headers={"HX-Request": "true"})
 
+    (instance,) = boto3.client("ec2", region_name=REGION).describe_instances()["Reservations"][0][
+        "Instances"
+    ]
+    page = response.content.decode()
     assert response.status_code == 200
-    assert "every 2s" in response.content.decode()
-    assert "Instances are joining or leaving" in response.content.decode()
+    assert "every 2s" in page
+    assert f'<tr id="group-instance-{instance["InstanceId"]}">' in page
+    assert "Running; its ECS agent has not registered yet" in page
 
 
 def test_the_filter_keeps_only_matching_instances(signed_in, lab_cluster):
     row = inventory.container_instances(REGION, "demo-cluster")[0]
 
-    matching = signed_in.get(INSTANCES_TAB, {"q": row["ec2_instance_id"][-6:]}).content.decode()
+    matching = signed_in.get(INSTANCES_TAB, {"q": row.ec2_instance_id[-6:]}).content.decode()
     other = signed_in.get(INSTANCES_TAB, {"q": "no-such-host"}).content.decode()
 
-    assert row["id"] in matching
-    assert row["id"] not in other
+    assert row.id in matching
+    assert row.id not in other
     assert "No container instance matches" in other
 
 
@@ -128,7 +138,7 @@ def test_250_instances_are_read_in_the_fewest_calls_the_api_allows(big_cluster):
     rows = inventory.container_instances(REGION, "big")
 
     assert len(rows) == 250
-    assert all(row["cpu_available"] == 2048 for row in rows)
+    assert all(row.cpu_available == 2048 for row in rows)
     assert calls.count("ListContainerInstances") == 3
     assert calls.count("DescribeContainerInstances") == 3
     assert calls.count("DescribeInstances") == 1
@@ -146,3 +156,63 @@ def test_the_clusters_page_has_a_region_selector_that_remembers_the_choice(signe
     assert "in-ireland" in after
     assert '<option value="eu-west-1" selected>' in after
     assert Operation.objects.count() == 0
+
+
+def test_the_container_instance_page_links_its_ec2_instance_to_a_section_about_it(
+    signed_in, lab_cluster
+):
+    (row,) = inventory.container_instances(REGION, "demo-cluster")
+    ec2 = boto3.client("ec2", region_name=REGION).describe_instances(
+        InstanceIds=[row.ec2_instance_id]
+    )["Reservations"][0]["Instances"][0]
+
+    page = signed_in.get(f"/clusters/demo-cluster/container-instances/{row.id}/").content.decode()
+
+    assert f'<a href="#ec2-instance">{row.ec2_instance_id}</a>' in page
+    section = page.split('<section class="panel" id="ec2-instance"')[1].split("</section>")[0]
+    for label, value in [
+        ("Instance state", "running"),
+        ("Instance type", "t2.micro"),
+        ("Availability Zone", ec2["Placement"]["AvailabilityZone"]),
+        ("Private IP", ec2["PrivateIpAddress"]),
+        ("Public IP", ec2.get("PublicIpAddress", "–")),
+    ]:
+        assert f"<dt>{label}</dt><dd>{value}</dd>" in section
+
+
+@pytest.mark.parametrize(
+    "tab, button, why",
+    [
+        ("services", "Create", "ECS Console does not create services yet."),
+        ("tasks", "Run new Task", "ECS Console does not run tasks yet."),
+        ("ecs-instances", "Drain instances", "ECS Console does not drain instances yet."),
+        ("scheduled-tasks", "Create", "ECS Console does not create scheduled tasks yet."),
+        ("services", "Update Cluster", "ECS Console does not update clusters yet."),
+    ],
+)
+def test_a_feature_not_built_is_a_disabled_button_that_says_why(
+    signed_in, lab_cluster, tab, button, why
+):
+    page = signed_in.get(f"/clusters/demo-cluster/{tab}/").content.decode()
+
+    found = re.search(
+        rf'<button type="button" class="btn btn-disabled" id="([\w-]+)" aria-disabled="true" '
+        rf'title="{re.escape(why)}" aria-describedby="([\w-]+)">{re.escape(button)}</button>',
+        page,
+    )
+    assert found, f"no disabled {button} button on {tab}"
+    assert f'<span class="visually-hidden" id="{found.group(2)}">{why}</span>' in page
+
+
+def test_the_cluster_pages_speak_with_the_console_voice(signed_in, lab_cluster, launch):
+    pages = [signed_in.get(f"/clusters/demo-cluster/{tab}/").content.decode() for tab in (
+        "services", "tasks", "ecs-instances", "metrics", "scheduled-tasks", "tags",
+        "capacity-providers",
+    )]
+    pages.append(signed_in.get(lab_cluster.get_absolute_url()).content.decode())
+    pages.append(signed_in.get(launch(cluster_name="other").get_absolute_url()).content.decode())
+
+    for page in pages:
+        assert "updates itself" not in page
+        # What the console has not built is said by its disabled buttons, not by notes.
+        assert 'class="help tab-note"' not in page

@@ -28,7 +28,8 @@ def stack_parameter(name):
 def scale_to(signed_in, finish, count):
     response = signed_in.post("/clusters/demo-cluster/scale/", {"instance_count": count})
     operation = Operation.objects.filter(action=Operation.Action.SCALE).latest("created_at")
-    assert response.url == f"/operations/{operation.pk}/"
+    # Back on the ECS Instances tab, where the instances arrive.
+    assert response.url == "/clusters/demo-cluster/ecs-instances/"
     return finish(operation)
 
 
@@ -56,8 +57,8 @@ def test_scaling_up_updates_the_stack_and_the_new_instances_join(
     assert asg()["DesiredCapacity"] == 3
     rows = inventory.container_instances(REGION, "demo-cluster")
     assert len(rows) == 3
-    assert len({row["availability_zone"] for row in rows}) == 2
-    assert inventory.cluster(REGION, "demo-cluster")["registeredContainerInstancesCount"] == 3
+    assert len({row.availability_zone for row in rows}) == 2
+    assert inventory.cluster(REGION, "demo-cluster").registered_instances == 3
 
 
 def test_scaling_down_terminates_instances_and_they_leave_the_cluster(
@@ -71,7 +72,7 @@ def test_scaling_down_terminates_instances_and_they_leave_the_cluster(
 
     assert stack_parameter("AsgMaxSize") == "1"
     assert len(inventory.container_instances(REGION, "demo-cluster")) == 1
-    assert inventory.cluster(REGION, "demo-cluster")["registeredContainerInstancesCount"] == 1
+    assert inventory.cluster(REGION, "demo-cluster").registered_instances == 1
 
 
 @pytest.mark.parametrize(
@@ -101,11 +102,11 @@ def test_a_cluster_without_a_wizard_stack_cannot_be_scaled_here(signed_in, aws):
     response = signed_in.get("/clusters/demo-cluster/scale/", follow=True)
 
     assert response.redirect_chain == [("/clusters/demo-cluster/ecs-instances/", 302)]
-    assert "has no stack made by the Create Cluster wizard" in response.content.decode()
+    assert "has no Auto Scaling group made by the Create Cluster wizard" in response.text
 
 
 STACK_GOES_TOO = "Deleting the cluster also deletes the AWS CloudFormation stack"
-STACK_UNTOUCHED = "Deleting the cluster does not affect AWS CloudFormation resources"
+STACK_UNTOUCHED = "Only the ECS cluster is deleted."
 
 
 def test_delete_explains_that_the_stack_goes_too(signed_in, lab_cluster):
@@ -120,10 +121,7 @@ def test_delete_of_a_cluster_without_a_wizard_stack_leaves_cloudformation_alone(
 
     page = signed_in.get("/clusters/demo-cluster/delete/").content.decode()
 
-    assert (
-        f"{STACK_UNTOUCHED}. Container instances registered with the cluster must be "
-        "deregistered first." in page
-    )
+    assert STACK_UNTOUCHED in page
     assert STACK_GOES_TOO not in page
 
 
@@ -165,6 +163,8 @@ def test_a_cluster_with_instances_and_no_stack_is_refused_with_aws_reason_then_r
     ec2.run_instances(ImageId=ami, InstanceType="t2.micro", MinCount=1, MaxCount=1,
                       UserData="#!/bin/bash\necho ECS_CLUSTER=demo-cluster >> /etc/ecs/ecs.config\n")
     agent.sync()
+    page = signed_in.get("/clusters/demo-cluster/delete/").content.decode()
+    assert "Only the ECS cluster is deleted." in page
 
     signed_in.post("/clusters/demo-cluster/delete/", {"confirmation": "delete me"})
     refused = finish(Operation.objects.get(action=Operation.Action.DELETE))
@@ -177,7 +177,7 @@ def test_a_cluster_with_instances_and_no_stack_is_refused_with_aws_reason_then_r
     assert "Try again" in status
 
     row = inventory.container_instances(REGION, "demo-cluster")[0]
-    signed_in.post(f"/clusters/demo-cluster/container-instances/{row['id']}/", {})
+    signed_in.post(f"/clusters/demo-cluster/container-instances/{row.id}/deregister/", {})
     signed_in.post("/clusters/demo-cluster/delete/", {"confirmation": "delete me"})
     retried = finish(Operation.objects.filter(action=Operation.Action.DELETE).latest("created_at"))
 
@@ -187,25 +187,27 @@ def test_a_cluster_with_instances_and_no_stack_is_refused_with_aws_reason_then_r
 def test_the_container_instance_page_shows_its_details(signed_in, lab_cluster):
     row = inventory.container_instances(REGION, "demo-cluster")[0]
 
-    page = signed_in.get(f"/clusters/demo-cluster/container-instances/{row['id']}/").content.decode()
+    page = signed_in.get(f"/clusters/demo-cluster/container-instances/{row.id}/").content.decode()
 
-    assert f"Container Instance : {row['id']}" in page
-    assert row["ec2_instance_id"] in page
+    assert f"Container Instance : {row.id}" in page
+    assert row.ec2_instance_id in page
     assert "<td>1024</td><td>1024</td>" in page
     # The agent registers the instance's attributes, so the table lists them.
     assert "<td>ecs.os-type</td><td>linux</td>" in page
     assert "No attributes." not in page
-    assert ">Deregister</button>" in page
+    assert f'href="/clusters/demo-cluster/container-instances/{row.id}/deregister/"' in page
 
 
 def test_deregister_takes_the_instance_out_of_the_cluster(signed_in, lab_cluster):
     row = inventory.container_instances(REGION, "demo-cluster")[0]
 
-    response = signed_in.post(f"/clusters/demo-cluster/container-instances/{row['id']}/", {})
+    response = signed_in.post(
+        f"/clusters/demo-cluster/container-instances/{row.id}/deregister/", {}
+    )
 
     assert response.status_code == 302
-    assert inventory.container_instances(REGION, "demo-cluster") == []
-    assert inventory.cluster(REGION, "demo-cluster")["registeredContainerInstancesCount"] == 0
+    assert inventory.container_instances(REGION, "demo-cluster") == ()
+    assert inventory.cluster(REGION, "demo-cluster").registered_instances == 0
 
 
 def test_an_unknown_container_instance_is_a_404(signed_in, lab_cluster):

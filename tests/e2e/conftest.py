@@ -23,10 +23,11 @@ from playwright.sync_api import expect, sync_playwright
 
 from clusters import aws
 from clusters.models import Operation, Template
+from clusters.tasks import start_operation
 from ecsconsole import celery_app
 from localcloud.server import READY_LINE
 
-from .waiting import wait_until
+from .waiting import wait_until, wait_until_ended
 from tests.lab import lab_configuration
 
 REPO = Path(__file__).resolve().parents[2]
@@ -308,6 +309,58 @@ def lab_launch(cloud, console_user):
         )
 
     return record
+
+
+@pytest.fixture
+def demo_cluster(signed_in_page, live_server, celery_worker, lab_launch):
+    """demo-cluster made by a real worker as the wizard asks, the tab on its Launch status page
+    with View Cluster ready."""
+    operation = lab_launch("demo-cluster")
+    start_operation(operation)
+    wait_until_ended(operation)
+    assert operation.has_succeeded, list(operation.steps.values_list("kind", "state", "message"))
+    signed_in_page.goto(f"{live_server.url}{operation.get_absolute_url()}")
+    return signed_in_page
+
+
+def open_ecs_instances_tab(page):
+    """From the Launch status page of demo-cluster: View Cluster, then the ECS Instances tab.
+    Returns the rows of its container instances."""
+    page.get_by_role("link", name="View Cluster").click()
+    expect(page.get_by_role("heading", name="Cluster : demo-cluster")).to_be_visible()
+    page.get_by_role("navigation", name="Cluster tabs").get_by_role(
+        "link", name="ECS Instances"
+    ).click()
+    expect(page.get_by_role("region", name="ECS Instances")).to_be_visible()
+    return page.locator("#container-instances tbody tr")
+
+
+@pytest.fixture
+def registered_hosts(cloud):
+    """A cluster of that name with that many t2.micro hosts, each registered by the local
+    cloud's agent, as the lab's AMI and user data make them (no stack, no worker)."""
+
+    def make(cluster_name, count):
+        ami = cloud("ssm").get_parameter(
+            Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
+        )["Parameter"]["Value"]
+        ecs = cloud("ecs")
+        ecs.create_cluster(clusterName=cluster_name)
+        cloud("ec2").run_instances(
+            ImageId=ami,
+            InstanceType="t2.micro",
+            MinCount=count,
+            MaxCount=count,
+            UserData=f"#!/bin/bash\necho ECS_CLUSTER={cluster_name} >> /etc/ecs/ecs.config\n",
+        )
+        wait_until(
+            lambda: len(ecs.list_container_instances(cluster=cluster_name)["containerInstanceArns"])
+            == count,
+            SERVER_START_SECONDS,
+            f"the local cloud's agent to register {count} hosts in {cluster_name}",
+        )
+
+    return make
 
 
 EC2_TRUST_POLICY = json.dumps(

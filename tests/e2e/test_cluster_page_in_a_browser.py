@@ -7,9 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from clusters.tasks import start_operation
+from clusters.models import Operation
 
-from .waiting import wait_until_ended
+from .conftest import open_ecs_instances_tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.e2e]
 
@@ -17,28 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.e2e]
 OPERATION_MS = 60_000
 SUCCEEDED = re.compile(r"\bstatus-succeeded\b")
 RECOMMENDED_AMI = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended"
-
-
-@pytest.fixture
-def demo_cluster(signed_in_page, live_server, celery_worker, lab_launch):
-    """demo-cluster made by a real worker as the wizard asks, the tab on its Launch status page
-    with View Cluster ready."""
-    operation = lab_launch("demo-cluster")
-    start_operation(operation)
-    wait_until_ended(operation)
-    assert operation.has_succeeded, list(operation.steps.values_list("kind", "state", "message"))
-    signed_in_page.goto(f"{live_server.url}{operation.get_absolute_url()}")
-    return signed_in_page
-
-
-def open_ecs_instances_tab(page):
-    page.get_by_role("link", name="View Cluster").click()
-    expect(page.get_by_role("heading", name="Cluster : demo-cluster")).to_be_visible()
-    page.get_by_role("navigation", name="Cluster tabs").get_by_role(
-        "link", name="ECS Instances"
-    ).click()
-    expect(page.get_by_role("region", name="ECS Instances")).to_be_visible()
-    return page.locator("#container-instances tbody tr")
 
 
 def test_view_cluster_leads_to_an_ecs_instances_tab_listing_the_t2_micro_with_the_amis_agent(
@@ -89,25 +67,21 @@ def test_scaling_from_one_to_two_instances_adds_a_second_row_to_the_ecs_instance
     expect(rows).to_have_count(1)
 
     page.get_by_role("link", name="Scale ECS Instances").click()
-    expect(page.get_by_role("dialog", name="Scale ECS Instances")).to_be_visible()
+    dialog = page.get_by_role("dialog", name="Scale ECS Instances")
+    expect(dialog).to_be_visible()
     expect(page.locator("#id_instance_count")).to_have_value("1")
     page.locator("#id_instance_count").fill("2")
     screenshot("scale-dialog")
-    page.get_by_role("button", name="Scale").click()
+    dialog.get_by_role("button", name="Scale").click()
 
-    expect(page.get_by_role("heading", name="Scale ECS Instances: demo-cluster")).to_be_visible()
-    step = page.locator("#step-scale")
-    expect(step.locator(".status-title")).to_have_text("Auto Scaling group")
-    expect(step).to_have_class(SUCCEEDED, timeout=OPERATION_MS)
-    expect(step.get_by_role("img", name="Succeeded")).to_be_visible()
-    screenshot("scale-status")
-
-    page.get_by_role("link", name="Back to cluster").click()
+    # The dialog closes over the ECS Instances tab, which polls until both instances are in.
+    expect(dialog).to_have_count(0)
     expect(page).to_have_url(re.compile(r"/clusters/demo-cluster/ecs-instances/$"))
-    # The tab polls itself until both instances are in, then stops.
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(2, timeout=OPERATION_MS)
     expect(page.locator("#registered-count")).to_have_text("2")
     expect(page.locator("#cluster-body[hx-trigger]")).to_have_count(0)
+    scale = Operation.objects.get(action=Operation.Action.SCALE)
+    assert scale.has_succeeded, list(scale.steps.values_list("kind", "state", "message"))
     ec2_ids = rows.locator("td:nth-child(2)").all_inner_texts()
     assert len(set(ec2_ids)) == 2 and all(i.startswith("i-") for i in ec2_ids), ec2_ids
     screenshot("ecs-instances-after-scaling")
@@ -174,7 +148,12 @@ def test_a_tab_click_swaps_the_tab_in_place_and_its_url_shows_the_same_tab(
     # A full page load would forget this; an htmx swap keeps the same document.
     page.evaluate("window.sameDocument = true")
 
-    tabs.get_by_role("link", name="Tags").click()
+    # By keyboard: to the Tags tab, and Enter.
+    tabs.get_by_role("link", name="Services").focus()
+    for _ in ("Tasks", "ECS Instances", "Metrics", "Scheduled Tasks", "Tags"):
+        page.keyboard.press("Tab")
+    expect(tabs.get_by_role("link", name="Tags")).to_be_focused()
+    page.keyboard.press("Enter")
 
     expect(page).to_have_url(f"{live_server.url}/clusters/tabbed-cluster/tags/")
     panel = page.get_by_role("region", name="Tags")
@@ -184,6 +163,8 @@ def test_a_tab_click_swaps_the_tab_in_place_and_its_url_shows_the_same_tab(
         "aria-current", "page"
     )
     assert page.evaluate("window.sameDocument") is True
+    # The redraw kept the person where they were, not on <body>.
+    expect(tabs.get_by_role("link", name="Tags")).to_be_focused()
     swapped = words(panel.inner_text())
     screenshot("tags-tab")
 

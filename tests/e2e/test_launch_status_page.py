@@ -63,9 +63,11 @@ def test_a_launch_aws_refuses_says_it_failed_and_stops_polling(
     poll = client.get(f"/operations/{operation.pk}/", headers={"HX-Request": "true"})
 
     # Nothing more will happen to this launch: the stack waits on a step that failed for good.
-    lead = re.search(r'<p class="lead">(.*?)</p>', page.text, re.S).group(1)
-    assert strip_tags(lead) == (
-        "Creating cluster refused-cluster failed. The reason AWS gave is shown below."
+    # The page's live region says it, with the reason, for a screen reader to speak.
+    lead = re.search(r'<p [^>]*id="operation-summary" role="status">(.*?)</p>', page.text, re.S)
+    assert " ".join(strip_tags(lead.group(1)).split()) == (
+        "Creating cluster refused-cluster failed. The reason AWS gave is shown below. "
+        "ECS Instance IAM Policy: Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1"
     )
     # htmx stops polling on HTTP 286, and a fragment without hx-trigger would not poll again.
     assert (poll.status_code, "hx-trigger" in poll.text) == (286, False)
