@@ -15,8 +15,6 @@ from django_htmx.http import (
     trigger_client_event,
 )
 
-from resources.forms import KeyPairForm
-
 from . import inventory, provisioning
 from .aws import AwsError
 from .configuration import DeleteRequest, ScaleRequest
@@ -122,13 +120,7 @@ def configure_cluster(request, template):
                     template=template,
                 )
 
-    context = {
-        "form": form,
-        "tags": tags,
-        "options": options,
-        "template": Template(template),
-        "key_pair_form": KeyPairForm(),
-    }
+    context = {"form": form, "tags": tags, "options": options, "template": Template(template)}
     return render(request, "clusters/configure.html", context)
 
 
@@ -273,7 +265,7 @@ def _go_to(request, url):
     return redirect(url)
 
 
-def _page_or_dialog(request, template_name, context):
+def page_or_dialog(request, template_name, context):
     """A dialog's full page (without JavaScript), the dialog itself (opened with htmx), or its
     form again with errors (submitted from the dialog)."""
     if not request.htmx:
@@ -376,7 +368,7 @@ def deregister_container_instance(request, cluster, stack, instance_id):
             messages.success(request, f"Container instance {instance.id} deregistered.")
             return _go_to(request, instances_tab)
     context = {"cluster": cluster, "instance": instance, "form": form}
-    return _page_or_dialog(request, "clusters/deregister.html", context)
+    return page_or_dialog(request, "clusters/deregister.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -403,7 +395,7 @@ def scale_instances(request, cluster, stack):
             return trigger_client_event(response, "closeDialog")
         return redirect(instances_tab)
     context = {"cluster": cluster, "stack": stack, "form": form}
-    return _page_or_dialog(request, "clusters/scale_instances.html", context)
+    return page_or_dialog(request, "clusters/scale_instances.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -420,7 +412,7 @@ def delete_cluster(request, cluster, stack):
             context["stack_resources"] = _what_deleting_the_stack_removes(request.region, stack)
         except AwsError as error:
             context["stack_error"] = str(error)
-    return _page_or_dialog(request, "clusters/delete_cluster.html", context)
+    return page_or_dialog(request, "clusters/delete_cluster.html", context)
 
 
 def _what_deleting_the_stack_removes(region, stack):

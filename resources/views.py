@@ -1,5 +1,7 @@
 """Pages for the AWS resources a cluster uses, beside the cluster pages."""
 
+import re
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
@@ -8,6 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from clusters import provisioning
+from clusters.views import page_or_dialog
 from clusters.aws import AwsError
 
 from .forms import KeyPairForm
@@ -31,11 +34,15 @@ def create_key_pair(request):
         else:
             if request.htmx:
                 context = {"key_pair": key_pair}
-                return render(request, "resources/key_pair_dialog.html", context)
+                return render(request, "resources/key_pair_new.html#form", context)
             response = HttpResponse(key_pair.private_key, content_type="application/x-pem-file")
             response["Content-Disposition"] = content_disposition_header(True, key_pair.file_name)
             return response
-    context = {"key_pair_form": form}
-    if request.htmx:
-        return render(request, "resources/key_pair_dialog.html", context)
-    return render(request, "resources/key_pair_new.html", context)
+    context = {"key_pair_form": form, "select_id": _select_id(request)}
+    return page_or_dialog(request, "resources/key_pair_new.html", context)
+
+
+def _select_id(request):
+    """The id of the drop-down the new key pair joins, when the dialog opens beside one."""
+    select_id = request.GET.get("for", "")
+    return select_id if re.fullmatch(r"id_[A-Za-z0-9_-]{1,64}", select_id) else ""

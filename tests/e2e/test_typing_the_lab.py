@@ -85,7 +85,7 @@ def type_the_instance_configuration(page):
     tab_to(page, "id_volume_size")
     replace_text(page, "40")
     tab_to(page, "id_key_name")
-    tab_to(page, "Create a new key pair")
+    tab_to(page, "create-key-pair")
     create_a_key_pair_in_the_page(page)
     tab_to(page, "id_vpc")
 
