@@ -1,15 +1,33 @@
-"""The benchmarks reuse the console tests' fixtures: in-process AWS with the local cloud's fixes."""
+"""The benchmarks reuse the console tests' fixtures: in-process AWS with the local cloud's fixes,
+and, for the pages people wait on, the local cloud itself over HTTP."""
 
+import pytest
+
+from clusters import aws as aws_module
+from localcloud.server import running_local_cloud
 from tests.clusters.conftest import (  # noqa: F401  (fixtures, found by name)
     agent,
-    aws,
     big_cluster,
-    ec2,
     finish,
     lab_cluster,
-    lab_data,
     launch,
+)
+from tests.conftest import (  # noqa: F401  (fixtures, found by name)
+    aws,
+    ec2,
+    fast_password_hashing,
+    lab_data,
     options,
     signed_in,
     user,
 )
+
+
+@pytest.fixture
+def local_cloud(monkeypatch):
+    """The local cloud over HTTP, as `make run` serves it, for the console's boto3 clients."""
+    with running_local_cloud() as endpoint_url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint_url)
+        aws_module.client.cache_clear()
+        yield endpoint_url
+        aws_module.client.cache_clear()

@@ -4,6 +4,7 @@ has one live region that stays in the page while its words change, so each outco
 import pytest
 from playwright.sync_api import expect
 
+from clusters.configuration import ScaleRequest
 from clusters.models import Operation, Step
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -92,7 +93,7 @@ def test_the_ecs_instances_poll_keeps_focus_on_the_link_the_person_is_on(
     # A scale of the cluster still under way: the tab watches until it ends.
     scaling = Operation.objects.start(
         action=Operation.Action.SCALE, cluster_name="watched-cluster", region="us-east-1",
-        user=console_user, config={"instance_count": 1},
+        user=console_user, request=ScaleRequest(instance_count=1),
     )
     page.goto(f"{live_server.url}/clusters/watched-cluster/ecs-instances/")
     page.evaluate(COUNT_SWAPS)
