@@ -792,7 +792,7 @@ class ConsoleBoundField(BoundField):
 
     @property
     def aria_describedby(self):
-        if self.field.widget.attrs.get("aria-describedby") or not self.auto_id:
+        if self.field.widget.attrs.get("aria-describedby") or not self.auto_id or self.is_hidden:
             return None
         ids = [f"{self.auto_id}_helptext"] if self.help_text else []
         return " ".join(ids + [f"{self.auto_id}_error"])

@@ -1,5 +1,7 @@
 """A person walks the Create Cluster wizard: template, configuration, Create."""
 
+import re
+
 import boto3
 import pytest
 from django.urls import reverse
@@ -306,3 +308,22 @@ def test_the_clusters_page_lists_the_region_clusters_made_anywhere(signed_in, aw
 
     assert '<a href="/clusters/made-with-the-cli/">made-with-the-cli</a>' in page
     assert "ACTIVE" in page
+
+
+def test_after_a_refused_create_each_field_in_error_says_so_and_names_its_message(
+    signed_in, lab_data
+):
+    data = {**lab_data, "cluster_name": "demo cluster", "ingress_cidr": "0.0.0.0",
+            "tags-TOTAL_FORMS": "1", "tags-INITIAL_FORMS": "0",
+            "tags-0-key": "aws:owner", "tags-0-value": "me"}
+
+    page = signed_in.post(CONFIGURE_URL, data).content.decode()
+
+    ids = set(re.findall(r'\sid="([^"]+)"', page))
+    described_by = re.findall(r'aria-describedby="([^"]+)"', page)
+    assert described_by and all(i in ids for value in described_by for i in value.split())
+    for field in ("id_cluster_name", "id_ingress_cidr", "id_tags-0-key"):
+        tag = re.search(rf'<input [^>]*id="{field}"[^>]*>', page).group(0)
+        assert 'aria-invalid="true"' in tag and f"{field}_error" in tag
+        assert f'<a href="#{field}">' in page  # the summary links to the field
+    assert 'id="error-summary" tabindex="-1" autofocus' in page

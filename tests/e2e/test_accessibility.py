@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from clusters.tasks import start_operation
 
@@ -27,6 +27,30 @@ def press(button_name):
     def action(page):
         with page.expect_navigation():
             page.get_by_role("button", name=button_name, exact=True).click()
+
+    return action
+
+
+def choose_spot_and_the_default_vpc_with_its_subnets(page):
+    page.get_by_role("radio", name="Spot").check()
+    vpc = page.locator("#id_vpc option", has_text="(default)").get_attribute("value")
+    page.locator("#id_vpc").select_option(vpc)
+    page.get_by_role("button", name="Select all").click()
+    page.get_by_role("button", name="Add tag").click()
+
+
+def leave_the_cidr_as_the_lab_writes_it(page):
+    page.locator("#id_ingress_cidr").fill("0.0.0.0")
+    page.locator("#id_ingress_cidr").press("Tab")
+    expect(page.locator("#id_ingress_cidr_error")).not_to_be_empty()
+
+
+def open_dialog(opener_name):
+    """The person opens a dialog over the page, and it shows."""
+
+    def action(page):
+        page.get_by_role("link", name=opener_name, exact=True).click()
+        expect(page.locator("dialog[open]")).to_be_visible()
 
     return action
 
@@ -63,6 +87,22 @@ NO_CLUSTERS = [
     PageState("Configure: Networking only, errors", f"{CONFIGURE}/fargate/", then=press("Create")),
     PageState("Configure: EC2 Linux, errors", f"{CONFIGURE}/ec2-linux/", then=press("Create")),
     PageState("Configure: EC2 Windows, errors", f"{CONFIGURE}/ec2-windows/", then=press("Create")),
+    PageState(
+        "Configure: Spot, the default VPC's subnets, two tag rows",
+        f"{CONFIGURE}/ec2-linux/",
+        then=choose_spot_and_the_default_vpc_with_its_subnets,
+    ),
+    PageState(
+        "Configure: a CIDR block checked as it is left",
+        f"{CONFIGURE}/ec2-linux/",
+        then=leave_the_cidr_as_the_lab_writes_it,
+    ),
+    PageState(
+        "Configure: Create key pair dialog",
+        f"{CONFIGURE}/ec2-linux/",
+        then=open_dialog("Create a new key pair"),
+    ),
+    PageState("Create key pair page", "/key-pairs/new/"),
     PageState("Launch status: in progress", "{launch_in_progress}"),
     PageState("Page not found", "/clusters/no-such-cluster/"),
 ]
@@ -83,7 +123,21 @@ LAB_CLUSTER = [
     PageState("Cluster page: Capacity Providers tab", f"{CLUSTER}/capacity-providers/"),
     PageState("Container instance", f"{CLUSTER}/container-instances/{{container_instance}}/"),
     PageState("Scale ECS Instances", f"{CLUSTER}/scale/"),
+    PageState(
+        "Scale ECS Instances dialog",
+        f"{CLUSTER}/ecs-instances/",
+        then=open_dialog("Scale ECS Instances"),
+    ),
     PageState("Delete cluster", f"{CLUSTER}/delete/"),
+    PageState("Delete cluster dialog", f"{CLUSTER}/", then=open_dialog("Delete Cluster")),
+    PageState(
+        "Deregister", f"{CLUSTER}/container-instances/{{container_instance}}/deregister/"
+    ),
+    PageState(
+        "Deregister dialog",
+        f"{CLUSTER}/container-instances/{{container_instance}}/",
+        then=open_dialog("Deregister"),
+    ),
 ]
 
 
