@@ -220,7 +220,7 @@ class ScaleRequest(StoredAsJson):
 
 @dataclass(frozen=True)
 class DeleteRequest(StoredAsJson):
-    has_stack: bool
+    """Delete Cluster asks nothing more than the cluster: its stack, if any, goes first."""
 
 
 def _to_json(value):

@@ -1,9 +1,11 @@
 """What people ask of their clusters (create, scale, delete) and the progress of each resource, as rows."""
 
+import uuid
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -46,30 +48,44 @@ class OperationQuerySet(models.QuerySet):
         return self.filter(region=region, cluster_name=cluster_name)
 
     def unfinished(self):
-        """Operations with a step still to run, and none failed."""
-        return self.filter(
-            models.Exists(Step.objects.unfinished().filter(operation=models.OuterRef("pk")))
-        ).exclude(
-            models.Exists(
-                Step.objects.filter(operation=models.OuterRef("pk"), state=Step.State.FAILED)
-            )
-        )
+        """Operations running, or queued behind one that is."""
+        return self.filter(state__in=[Operation.State.QUEUED, Operation.State.RUNNING])
 
-    @transaction.atomic
-    def start(self, action, cluster_name, region, user, request, template=""):
-        """Record an operation, with what was asked (a typed request: ClusterConfiguration,
-        ScaleRequest or DeleteRequest), and one pending row for each resource it will touch."""
-        operation = self.create(
-            action=action,
-            template=template,
-            cluster_name=cluster_name,
-            region=region,
-            config=request.to_json(),
-            created_by=user,
-        )
-        for position, kind in enumerate(operation.planned_step_kinds()):
-            operation.steps.create(kind=kind, position=position)
-        return operation
+    def running(self):
+        return self.filter(state=Operation.State.RUNNING)
+
+    def submit(self, action, cluster_name, region, user, request, template=""):
+        """Record what a person asked of a cluster (a typed request: ClusterConfiguration,
+        ScaleRequest or DeleteRequest) with one pending row for each resource it will touch.
+
+        One operation runs on a cluster at a time: asked while another runs, it is queued and
+        starts when that one ends. Asked again while the same is still on its way (a double
+        submit), nothing new is recorded: the submission names the operation already there.
+        The database's constraints decide between two requests that arrive together.
+        """
+        for _ in range(2):
+            pending = self.for_cluster(region, cluster_name).unfinished()
+            same = pending.filter(action=action).first()
+            if same is not None:
+                return Submission(same, is_new=False)
+            state = Operation.State.QUEUED if pending.running().exists() else Operation.State.RUNNING
+            try:
+                with transaction.atomic():
+                    operation = self.create(
+                        action=action,
+                        template=template,
+                        cluster_name=cluster_name,
+                        region=region,
+                        config=request.to_json(),
+                        created_by=user,
+                        state=state,
+                    )
+                    for position, kind in enumerate(operation.planned_step_kinds()):
+                        operation.steps.create(kind=kind, position=position)
+                return Submission(operation, is_new=True)
+            except IntegrityError:
+                continue  # another request recorded one first: look again at what is there
+        raise RuntimeError(f"Could not record an operation on {cluster_name} in {region}")
 
 
 class Operation(models.Model):
@@ -84,21 +100,70 @@ class Operation(models.Model):
         SCALE = "scale", "Scale ECS Instances"
         DELETE = "delete", "Delete cluster"
 
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        ENDED = "ended", "Ended"
+
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.CREATE)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
     template = models.CharField(max_length=20, choices=Template.choices, blank=True)
     cluster_name = models.CharField(max_length=255)
     region = models.CharField(max_length=32)
     config = models.JSONField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
 
     objects = OperationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # What makes "one operation on a cluster at a time" hold when two requests race.
+            models.UniqueConstraint(
+                fields=["region", "cluster_name"],
+                condition=Q(state="running"),
+                name="one_running_operation_per_cluster",
+            ),
+            models.UniqueConstraint(
+                fields=["region", "cluster_name", "action"],
+                condition=Q(state__in=["queued", "running"]),
+                name="one_pending_operation_of_an_action_per_cluster",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.cluster_name} ({self.region})"
+
+    def end(self):
+        """Mark the running operation ended and let the next one queued for its cluster run.
+        Returns that next operation, for its first step to be sent, or None. Safe to call twice:
+        only the call that ends it promotes the next."""
+        with transaction.atomic():
+            ended = Operation.objects.filter(pk=self.pk, state=self.State.RUNNING).update(
+                state=self.State.ENDED, ended_at=timezone.now()
+            )
+            if not ended:
+                return None
+            queued = (
+                Operation.objects.for_cluster(self.region, self.cluster_name)
+                .filter(state=self.State.QUEUED)
+                .order_by("created_at")
+                .first()
+            )
+            if queued is None:
+                return None
+            queued.state = self.State.RUNNING
+            queued.save(update_fields=["state"])
+            return queued
+
+    @property
+    def runs_behind(self):
+        """The operation this queued one waits for, or None."""
+        if self.state != self.State.QUEUED:
+            return None
+        return Operation.objects.for_cluster(self.region, self.cluster_name).running().first()
 
     def get_absolute_url(self):
         return reverse("clusters:operation", args=[self.pk])
@@ -114,9 +179,9 @@ class Operation(models.Model):
         if self.action == self.Action.SCALE:
             return [Kind.SCALE]
         if self.action == self.Action.DELETE:
-            if request.has_stack:
-                return [Kind.DELETE_STACK, Kind.DELETE_CLUSTER]
-            return [Kind.DELETE_CLUSTER]
+            # The stack is always looked for (a no-op when there is none): a delete asked while
+            # the create was still making it must not leave it behind.
+            return [Kind.DELETE_STACK, Kind.DELETE_CLUSTER]
         kinds = [Kind.CLUSTER]
         if request.instances:
             kinds.append(Kind.INSTANCE_ROLE)
@@ -177,6 +242,11 @@ class Operation(models.Model):
         return later[0] if later else None
 
 
+class Submission(NamedTuple):
+    operation: Operation
+    is_new: bool
+
+
 REQUEST_TYPES = {
     Operation.Action.CREATE: ClusterConfiguration,
     Operation.Action.SCALE: ScaleRequest,
@@ -192,12 +262,20 @@ class StepQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
-    def ready_to_run(self):
-        """Unfinished, unclaimed steps whose earlier steps have all succeeded."""
+    def ready_to_run(self, now=None):
+        """Unfinished, unclaimed steps of running operations, due now, whose earlier steps
+        have all succeeded."""
+        now = now or timezone.now()
         blocked = Step.objects.filter(
             operation=models.OuterRef("operation"), position__lt=models.OuterRef("position")
         ).exclude(state=Step.State.SUCCEEDED)
-        return self.unfinished().unclaimed().exclude(models.Exists(blocked))
+        return (
+            self.unfinished()
+            .unclaimed(now)
+            .filter(operation__state=Operation.State.RUNNING)
+            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+            .exclude(models.Exists(blocked))
+        )
 
 
 class Step(models.Model):
@@ -217,9 +295,9 @@ class Step(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
-    # How long a worker may hold a step before another may take it over: longer than the
-    # task's hard time limit, so a live worker never loses its claim.
-    CLAIM_SECONDS = 300
+    # A worker holds the step it runs for this long, and renews the lease while it runs
+    # (tasks.keeping_the_lease): if the worker dies, the step is free again this soon.
+    LEASE_SECONDS = 15
 
     operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -228,6 +306,10 @@ class Step(models.Model):
     message = models.TextField(blank=True)
     outputs = models.JSONField(default=dict, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Which claim holds the lease: only its holder may renew it.
+    claim_token = models.CharField(max_length=32, blank=True)
+    # When a released step is next due (a stack being built is looked at again later).
+    not_before = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -252,13 +334,16 @@ class Step(models.Model):
     def claim(self):
         """Take the step for this worker; False when another holds it or it has ended."""
         now = timezone.now()
+        token = uuid.uuid4().hex
         claimed = (
             Step.objects.filter(pk=self.pk)
             .unfinished()
             .unclaimed(now)
             .update(
                 state=self.State.IN_PROGRESS,
-                claimed_until=now + timedelta(seconds=self.CLAIM_SECONDS),
+                claimed_until=now + timedelta(seconds=self.LEASE_SECONDS),
+                claim_token=token,
+                not_before=None,
                 started_at=Coalesce("started_at", now),
                 updated_at=now,
             )
@@ -267,17 +352,26 @@ class Step(models.Model):
             self.refresh_from_db()
         return claimed == 1
 
+    def renew_lease(self):
+        """Keep holding the step while it runs; False when the lease was lost or it ended."""
+        renewed = (
+            Step.objects.filter(pk=self.pk, claim_token=self.claim_token)
+            .unfinished()
+            .update(claimed_until=timezone.now() + timedelta(seconds=self.LEASE_SECONDS))
+        )
+        return renewed == 1
+
     def mark_in_progress(self, message, **outputs):
         """Say what the step is doing now; the worker keeps its claim."""
         self._record(self.State.IN_PROGRESS, message, outputs)
 
-    def release(self):
-        """Hand the unfinished step back, for a later run of the task to take up."""
-        self.claimed_until = None
-        self.save(update_fields=["claimed_until", "updated_at"])
+    def release(self, due_in=None):
+        """Hand the unfinished step back, due again in due_in seconds (or now)."""
+        self._let_go(due_in)
+        self.save(update_fields=["claimed_until", "claim_token", "not_before", "updated_at"])
 
-    def mark_waiting(self, message):
-        self._record(self.State.IN_PROGRESS, message, {}, release=True)
+    def mark_waiting(self, message, due_in=None):
+        self._record(self.State.IN_PROGRESS, message, {}, release=True, due_in=due_in)
 
     def mark_succeeded(self, message, **outputs):
         self._record(self.State.SUCCEEDED, message, outputs, release=True, ended=True)
@@ -285,15 +379,25 @@ class Step(models.Model):
     def mark_failed(self, reason, **outputs):
         self._record(self.State.FAILED, reason, outputs, release=True, ended=True)
 
-    def _record(self, state, message, outputs, release=False, ended=False):
+    def _let_go(self, due_in=None):
+        self.claimed_until = None
+        self.claim_token = ""
+        self.not_before = timezone.now() + timedelta(seconds=due_in) if due_in else None
+
+    def _record(self, state, message, outputs, release=False, ended=False, due_in=None):
         self.state = state
         self.message = message
         self.outputs = {**self.outputs, **outputs}
+        fields = ["state", "message", "outputs", "updated_at"]
+        # The lease is written only when let go: while the step runs, the heartbeat renews it
+        # in the database, and this copy of it is out of date.
         if release:
-            self.claimed_until = None
+            self._let_go(due_in)
+            fields += ["claimed_until", "claim_token", "not_before"]
         if ended:
             self.finished_at = timezone.now()
-        self.save()
+            fields.append("finished_at")
+        self.save(update_fields=fields)
 
 
 class DeregistrationQuerySet(models.QuerySet):

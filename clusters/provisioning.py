@@ -251,6 +251,12 @@ def delete_stack(step):
     return settings.STACK_POLL_SECONDS
 
 
+def _deleted_a_stack(operation):
+    """Whether this delete removed a stack, whose instances' agents may still be leaving."""
+    step = next((s for s in operation.steps.all() if s.kind == Step.Kind.DELETE_STACK), None)
+    return bool(step and step.outputs.get("delete_requested"))
+
+
 @translate_errors
 def delete_cluster(step):
     operation = step.operation
@@ -266,7 +272,7 @@ def delete_cluster(step):
             return None
         attempts = step.outputs.get("attempts", 0) + 1
         if code == "ClusterContainsContainerInstancesException" and (
-            attempts < DELETE_CLUSTER_ATTEMPTS and operation.request.has_stack
+            attempts < DELETE_CLUSTER_ATTEMPTS and _deleted_a_stack(operation)
         ):
             # The stack's instances are terminating; their agents leave the cluster shortly.
             step.mark_in_progress(

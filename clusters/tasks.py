@@ -1,23 +1,26 @@
 """Celery tasks: thin wrappers that claim one step row, run it, and schedule what comes next."""
 
+import contextlib
 import logging
+import threading
 from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import provisioning
 from .aws import AwsError, AwsUnavailable
-from .models import Step
+from .models import Operation, Step
 
 logger = logging.getLogger(__name__)
 
-# A step that nobody has touched for this long while ready to run lost its message (Redis was
-# away, or a worker died holding it): the beat schedule sends it again.
-STALLED_AFTER = timedelta(seconds=60)
+# A step due to run that nobody has touched for this long lost its message (Redis was away, or
+# the worker holding it died and its lease lapsed): the beat schedule sends it again. Short, so
+# that work is taken up again within half a minute; a duplicate message is harmless (claims).
+RESEND_AFTER = timedelta(seconds=10)
 
 
 @shared_task(bind=True, max_retries=8)
@@ -26,23 +29,21 @@ def run_step(self, step_id):
     if step is None or not step.claim():
         return  # ended, or another worker has it: claims make a duplicate message harmless
     try:
-        look_again_in = provisioning.run(step)
+        with keeping_the_lease(step):
+            look_again_in = provisioning.run(step)
     except AwsUnavailable as error:
         if self.request.retries >= self.max_retries:
             step.mark_failed(str(error))
-            return
-        step.mark_waiting(f"AWS did not answer, trying again: {error}")
-        raise self.retry(
-            exc=error,
-            countdown=get_exponential_backoff_interval(
+        else:
+            countdown = get_exponential_backoff_interval(
                 factor=2, retries=self.request.retries, maximum=120, full_jitter=True
-            ),
-        )
+            )
+            step.mark_waiting(f"AWS did not answer, trying again: {error}", due_in=countdown)
+            raise self.retry(exc=error, countdown=countdown) from error
     except AwsError as error:
         step.mark_failed(str(error))
-        return
     except SoftTimeLimitExceeded:
-        raise  # the step took too long this time; its claim lapses and the beat sends it again
+        raise  # the step took too long this time; its lease lapses and the beat sends it again
     except Exception as error:
         # A fault of the console's own would fail the same way every time it ran: end the step
         # so that the beat does not send it again, and say so in words; the traceback is logged.
@@ -53,14 +54,54 @@ def run_step(self, step_id):
             step.operation_id,
         )
         step.mark_failed(console_fault_message(error))
-        return
-    if look_again_in:
-        step.release()
-        run_step.apply_async((step.pk,), countdown=look_again_in)
-    elif step.state == Step.State.SUCCEEDED:
+    else:
+        if look_again_in:
+            step.release(due_in=look_again_in)
+            run_step.apply_async((step.pk,), countdown=look_again_in)
+            return
+    carry_on_after(step)
+
+
+@contextlib.contextmanager
+def keeping_the_lease(step):
+    """Renew the step's lease while the body runs, from a thread of its own: a step may wait
+    on AWS longer than the lease, and the lease must lapse soon only when the worker is gone."""
+    stop = threading.Event()
+
+    def renew():
+        try:
+            while not stop.wait(Step.LEASE_SECONDS / 3):
+                if not step.renew_lease():
+                    logger.warning("Step %s lost its lease while it ran", step.pk)
+                    return
+        finally:
+            connection.close()  # this thread's own database connection
+
+    heartbeat = threading.Thread(target=renew, name=f"lease-of-step-{step.pk}", daemon=True)
+    heartbeat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        heartbeat.join()
+
+
+def carry_on_after(step):
+    """Send the step that follows one that succeeded; end the operation after its last step,
+    or after a step that failed, and start whatever was queued behind it."""
+    if step.state == Step.State.SUCCEEDED:
         following = step.operation.step_after(step)
         if following is not None:
             run_step.delay(following.pk)
+            return
+    if step.has_ended:
+        end_operation(step.operation)
+
+
+def end_operation(operation):
+    queued = operation.end()
+    if queued is not None:
+        start_operation(queued)
 
 
 def console_fault_message(error):
@@ -74,18 +115,32 @@ def console_fault_message(error):
 
 
 def start_operation(operation):
-    """Send an operation's first step to a worker once the rows are committed.
+    """Send a running operation's first step to a worker once the rows are committed (a queued
+    one waits for the operation before it to end).
 
     If the broker is away the rows stay pending and the beat schedule sends them later, so a
     submission is never lost to a Redis outage.
     """
+    if operation.state != Operation.State.RUNNING:
+        return
     first = operation.ordered_steps[0]
     transaction.on_commit(lambda: run_step.delay(first.pk), robust=True)
 
 
 @shared_task
 def resume_unfinished_work():
-    stalled = Step.objects.ready_to_run().filter(updated_at__lt=timezone.now() - STALLED_AFTER)
+    """The rows, not the broker, decide what runs: end operations whose worker died between
+    their last step and their end, and send again every step due that nobody holds."""
+    now = timezone.now()
+    unfinished = Step.objects.unfinished().filter(operation=models.OuterRef("pk"))
+    failed = Step.objects.filter(operation=models.OuterRef("pk"), state=Step.State.FAILED)
+    done = Operation.objects.running().filter(
+        ~models.Exists(unfinished) | models.Exists(failed)
+    )
+    for operation in done:
+        logger.info("Ending operation %s, whose steps have all ended", operation.pk)
+        end_operation(operation)
+    stalled = Step.objects.ready_to_run(now).filter(updated_at__lt=now - RESEND_AFTER)
     for step_id in stalled.values_list("pk", flat=True):
         logger.info("Resuming step %s", step_id)
         run_step.delay(step_id)

@@ -240,8 +240,10 @@ def _tab_content(request, tab, cluster, stack, query):
 
 
 def _start(request, action, cluster_name, asked, template=""):
-    """Record what the person asked and send it to a worker."""
-    operation = Operation.objects.start(
+    """Record what the person asked and send it to a worker (or queue it behind what already
+    runs on the cluster). Asked twice, it is done once: the person is told, and shown the one
+    already on its way."""
+    operation, is_new = Operation.objects.submit(
         action=action,
         cluster_name=cluster_name,
         region=request.region,
@@ -249,7 +251,14 @@ def _start(request, action, cluster_name, asked, template=""):
         template=template,
         request=asked,
     )
-    start_operation(operation)
+    if is_new:
+        start_operation(operation)
+    else:
+        messages.info(
+            request,
+            f"{operation.get_action_display()} of {cluster_name} was already asked for and is "
+            f"{operation.get_state_display().lower()}: this is its status.",
+        )
     return operation
 
 
@@ -403,7 +412,7 @@ def scale_instances(request, cluster, stack):
 def delete_cluster(request, cluster, stack):
     form = DeleteClusterForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        asked = DeleteRequest(has_stack=stack is not None)
+        asked = DeleteRequest()
         operation = _start(request, Operation.Action.DELETE, cluster.name, asked)
         return _go_to(request, operation.get_absolute_url())
     context = {"cluster": cluster, "stack": stack, "form": form}

@@ -147,12 +147,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A submission must reach a worker even when Redis was away at the moment it was made: the
-# beat schedule re-sends work whose rows say it is unfinished and unclaimed.
+# Redis hands an unacknowledged message (a worker died holding it, or a countdown not yet due)
+# to another worker only after this long. The rows decide what runs again, not the broker, so it
+# stays long, well above every countdown the tasks use (a stack is looked at again within
+# seconds, AWS retried within 2 minutes), and a countdown is never redelivered in a loop.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("REDIS_VISIBILITY_TIMEOUT", 3600)}
+# A submission must reach a worker even when Redis was away at the moment it was made, or when
+# the worker that held a step died: the beat schedule re-sends work whose rows say it is due,
+# unfinished and held by nobody (tasks.resume_unfinished_work).
 CELERY_BEAT_SCHEDULE = {
     "resume-unfinished-work": {
         "task": "clusters.tasks.resume_unfinished_work",
-        "schedule": env_int("RESUME_EVERY_SECONDS", 30),
+        "schedule": env_int("RESUME_EVERY_SECONDS", 10),
     },
 }
 

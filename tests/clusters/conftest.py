@@ -20,14 +20,14 @@ def launch(db, user, options, lab_data):
         wizard_options = options if vpc == "new" else WizardOptions(REGION)
         form = Ec2LinuxClusterForm({**lab_data, **changes}, options=wizard_options)
         assert form.is_valid(), form.errors
-        return Operation.objects.start(
+        return Operation.objects.submit(
             action=Operation.Action.CREATE,
             template=Template.EC2_LINUX,
             cluster_name=form.cleaned_data["cluster_name"],
             region=REGION,
             user=user,
             request=form.configuration(tags=[Tag("team", "platform")]),
-        )
+        ).operation
 
     return make
 

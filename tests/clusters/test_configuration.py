@@ -67,20 +67,20 @@ def test_the_json_names_its_choices_by_their_aws_values():
 
 def test_scale_and_delete_requests_are_typed_too():
     assert ScaleRequest.from_json(ScaleRequest(3).to_json()) == ScaleRequest(3)
-    assert DeleteRequest.from_json(DeleteRequest(True).to_json()) == DeleteRequest(True)
+    assert DeleteRequest.from_json(DeleteRequest().to_json()) == DeleteRequest()
 
 
 def test_an_operation_reads_back_the_typed_request_it_was_given(db, django_user_model):
     user = django_user_model.objects.create_user("learner")
 
-    operation = Operation.objects.start(
+    operation = Operation.objects.submit(
         action=Operation.Action.CREATE,
         template=Template.EC2_LINUX,
         cluster_name="demo-cluster",
         region="us-east-1",
         user=user,
         request=LAB,
-    )
+    ).operation
 
     operation.refresh_from_db()
     assert operation.request == LAB

@@ -65,14 +65,14 @@ def test_the_name_of_an_active_cluster_is_refused(fargate_options):
 def start(user, options, **data):
     form = fargate_form(options, **data)
     assert form.is_valid(), form.errors
-    return Operation.objects.start(
+    return Operation.objects.submit(
         action=Operation.Action.CREATE,
         template=Template.NETWORKING_ONLY,
         cluster_name="fargate",
         region=REGION,
         user=user,
         request=form.configuration(tags=[Tag("team", "platform")]),
-    )
+    ).operation
 
 
 def test_the_cluster_gets_the_fargate_and_fargate_spot_capacity_providers(db, user, fargate_options):

@@ -109,14 +109,14 @@ def spot_launch(db, user, options, lab_data):
         {**lab_data, **SPOT, "instance_count": "2", "spot_max_price": "0.05"}, options=options
     )
     assert form.is_valid(), form.errors
-    return Operation.objects.start(
+    return Operation.objects.submit(
         action=Operation.Action.CREATE,
         template=Template.EC2_LINUX,
         cluster_name="demo-cluster",
         region=REGION,
         user=user,
         request=form.configuration(tags=[]),
-    )
+    ).operation
 
 
 def test_the_spot_stack_runs_a_group_with_the_mixed_instances_policy(spot_launch):
@@ -142,13 +142,13 @@ def test_the_spot_stack_runs_a_group_with_the_mixed_instances_policy(spot_launch
 def test_scaling_a_spot_stack_keeps_its_mixed_instances_policy(spot_launch):
     run_to_the_end(spot_launch.step(Step.Kind.INSTANCE_ROLE))
     created = run_to_the_end(spot_launch.step(Step.Kind.STACK))
-    scale = Operation.objects.start(
+    scale = Operation.objects.submit(
         action=Operation.Action.SCALE,
         cluster_name="demo-cluster",
         region=REGION,
         user=spot_launch.created_by,
         request=ScaleRequest(instance_count=3),
-    )
+    ).operation
 
     step = run_to_the_end(scale.step(Step.Kind.SCALE))
 

@@ -168,3 +168,72 @@ def test_a_submission_survives_a_broker_that_is_away(
 
     assert len(callbacks) == 1
     assert {step.state for step in operation.steps.all()} == {Step.State.PENDING}
+
+
+def test_a_claim_is_a_short_lease_that_only_its_holder_renews(launch):
+    step = launch().step(Step.Kind.CLUSTER)
+    before = timezone.now()
+
+    assert step.claim()
+
+    assert step.claimed_until - before <= timedelta(seconds=Step.LEASE_SECONDS + 1)
+    rival = Step.objects.get(pk=step.pk)
+    rival.claim_token = "not-the-holder"
+    assert not rival.renew_lease()
+    assert step.renew_lease()
+
+
+def test_the_lease_is_renewed_while_a_long_step_runs_and_writing_progress_keeps_it(
+    transactional_db, launch, monkeypatch
+):
+    # transactional_db: the heartbeat writes from a thread of its own, on its own connection.
+    from tests.e2e.waiting import wait_until
+
+    monkeypatch.setattr(Step, "LEASE_SECONDS", 0.6)  # renewed every 0.2 s
+    step = launch().step(Step.Kind.CLUSTER)
+    assert step.claim()
+    first_lease = step.claimed_until
+
+    def lease_in_database():
+        return Step.objects.values_list("claimed_until", flat=True).get(pk=step.pk)
+
+    with tasks.keeping_the_lease(step):
+        later = wait_until(
+            lambda: lease_in_database() > first_lease + timedelta(seconds=0.3)
+            and lease_in_database(),
+            10,
+            "the heartbeat to renew the lease",
+        )
+        step.mark_in_progress("Creating cluster demo-cluster")  # written from an older copy
+        assert lease_in_database() >= later
+
+    assert not Step.objects.unclaimed(timezone.now()).filter(pk=step.pk).exists()
+
+
+def test_a_step_whose_worker_died_is_sent_again_once_its_lease_lapses(launch, queue):
+    step = launch().step(Step.Kind.CLUSTER)
+    assert step.claim()
+    Step.objects.filter(pk=step.pk).update(updated_at=timezone.now() - timedelta(minutes=1))
+
+    tasks.resume_unfinished_work()
+    assert queue == []  # its lease is still live: a worker may be at it
+
+    lapsed = timezone.now() - timedelta(seconds=1)
+    Step.objects.filter(pk=step.pk).update(claimed_until=lapsed)
+    tasks.resume_unfinished_work()
+
+    assert queue == [(step.pk, 0)]
+
+
+def test_a_step_due_later_is_not_sent_again_before_it_is_due(launch, queue):
+    step = launch().step(Step.Kind.CLUSTER)
+    assert step.claim()
+    step.release(due_in=60)
+    Step.objects.filter(pk=step.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+
+    tasks.resume_unfinished_work()
+    assert queue == []
+
+    Step.objects.filter(pk=step.pk).update(not_before=timezone.now() - timedelta(seconds=1))
+    tasks.resume_unfinished_work()
+    assert queue == [(step.pk, 0)]

@@ -118,14 +118,14 @@ def test_an_empty_windows_cluster_needs_only_a_name(windows_options):
 def windows_launch(db, user, windows_options, windows_data):
     form = Ec2WindowsClusterForm(windows_data, options=windows_options)
     assert form.is_valid(), form.errors
-    return Operation.objects.start(
+    return Operation.objects.submit(
         action=Operation.Action.CREATE,
         template=Template.EC2_WINDOWS,
         cluster_name="demo-cluster",
         region=REGION,
         user=user,
         request=form.configuration(tags=[]),
-    )
+    ).operation
 
 
 def test_a_windows_launch_makes_a_launch_template_whose_user_data_names_the_cluster(

@@ -299,14 +299,14 @@ def lab_launch(cloud, console_user):
     )["Parameter"]["Value"]
 
     def record(cluster_name):
-        return Operation.objects.start(
+        return Operation.objects.submit(
             action=Operation.Action.CREATE,
             template=Template.EC2_LINUX,
             cluster_name=cluster_name,
             region=REGION,
             user=console_user,
             request=lab_configuration(ami_id=ami_id),
-        )
+        ).operation
 
     return record
 

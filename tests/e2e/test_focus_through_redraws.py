@@ -91,10 +91,10 @@ def test_the_ecs_instances_poll_keeps_focus_on_the_link_the_person_is_on(
     page = signed_in_page
     registered_hosts("watched-cluster", 1)
     # A scale of the cluster still under way: the tab watches until it ends.
-    scaling = Operation.objects.start(
+    scaling = Operation.objects.submit(
         action=Operation.Action.SCALE, cluster_name="watched-cluster", region="us-east-1",
         user=console_user, request=ScaleRequest(instance_count=1),
-    )
+    ).operation
     page.goto(f"{live_server.url}/clusters/watched-cluster/ecs-instances/")
     page.evaluate(COUNT_SWAPS)
     link = page.locator("#container-instances tbody tr td:first-child a")
