@@ -102,7 +102,8 @@ def test_the_worker_survives_redis_killed_mid_create_and_the_create_finishes(
 
         killable_redis.kill()
         wait_until(
-            lambda: "Connection to broker lost" in worker.log() or worker.process.poll() is not None,
+            lambda: "Connection to broker lost" in worker.log()
+            or worker.process.poll() is not None,
             30,
             "the worker to notice that Redis is gone",
         )
