@@ -8,7 +8,7 @@ from kombu.transport import redis
 from ecsconsole import broker, celery_app
 
 
-def test_it_sends_and_receives_tasks_through_the_console_s_redis_transport():
+def test_the_celery_app_reaches_redis_through_the_transport_that_outlives_it():
     with celery_app.connection_for_write() as connection:
         assert type(connection.transport) is broker.Transport
         assert connection.transport.Channel is broker.Channel
