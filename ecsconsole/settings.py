@@ -162,6 +162,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Surviving Redis: a worker holding a task when Redis is killed must reconnect when it is back,
+# not exit. kombu's own Redis transport exits there (celery/kombu#970, #1785); this one is the
+# same transport with that fixed (see ecsconsole/broker.py). The URL still says redis://.
+CELERY_BROKER_TRANSPORT = "ecsconsole.broker:Transport"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

