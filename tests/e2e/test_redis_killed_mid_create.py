@@ -4,8 +4,10 @@ once Redis is back on its port the create finishes."""
 import contextlib
 import os
 import signal
+import sys
 
 import pytest
+from django.utils import timezone
 
 from clusters.models import Step
 from clusters.tasks import start_operation
@@ -123,3 +125,44 @@ def test_the_worker_survives_redis_killed_mid_create_and_the_create_finishes(
         ("instance-role", "succeeded"),
         ("stack", "succeeded"),
     ]
+
+
+@pytest.fixture
+def beat_on_killable_redis(killable_redis, local_cloud_url, tmp_path):
+    """Celery beat on the same Redis: it asks the worker to send again what is due."""
+    from .conftest import Server, fake_aws_environment
+
+    server = Server(
+        "beat-redis-killed",
+        [sys.executable, "-m", "celery", "-A", "ecsconsole", "beat", "--loglevel", "INFO",
+         "--schedule", str(tmp_path / "beat-schedule")],
+        env={**os.environ, **fake_aws_environment(local_cloud_url),
+             "REDIS_URL": killable_redis.url, "PYTHONUNBUFFERED": "1"},
+    )
+    server.wait_until_ready(lambda: "beat: Starting..." in server.log())
+    yield server
+    server.stop()
+
+
+def test_a_create_submitted_while_redis_is_down_is_sent_once_it_is_back(
+    lab_launch, killable_redis, worker_on_killable_redis, beat_on_killable_redis,
+    django_capture_on_commit_callbacks,
+):
+    killable_redis.kill()
+    operation = lab_launch("submitted-without-redis")
+    with django_capture_on_commit_callbacks(execute=True):
+        start_operation(operation)  # the message cannot leave: the row keeps the create
+
+    killable_redis.start_again()
+    back = timezone.now()
+
+    wait_until(
+        lambda: not operation.steps.unfinished().exists(),
+        90,
+        "the create to end (its worker's log: test-artifacts/logs/worker-redis-killed.log)",
+        interval=0.1,
+    )
+    assert [step.state for step in operation.ordered_steps] == ["succeeded"] * 3
+    taken_up = (operation.ordered_steps[0].started_at - back).total_seconds()
+    print(f"\nthe create's first step was taken up {taken_up:.1f} s after Redis came back")
+    assert taken_up <= 30
