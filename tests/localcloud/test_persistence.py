@@ -128,6 +128,24 @@ def test_only_the_backends_a_request_uses_are_noted(aws):
     assert used == [ecs_backends[DEFAULT_ACCOUNT_ID][REGION]]
 
 
+def test_registering_a_container_instance_changes_ecs_alone(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+    [instance_id] = launch(aws, linux_user_data("demo"))
+
+    with persistence.noting_backends() as used:
+        aws.ecs.register_container_instance(
+            cluster="demo", instanceIdentityDocument=json.dumps({"instanceId": instance_id})
+        )
+
+    assert used == [ecs_backends[DEFAULT_ACCOUNT_ID][REGION]]
+    [registered] = aws.ecs.describe_container_instances(
+        cluster="demo", containerInstances=aws.ecs.list_container_instances(cluster="demo")[
+            "containerInstanceArns"
+        ]
+    )["containerInstances"]
+    assert any(a["name"] == "ecs.subnet-id" for a in registered["attributes"])
+
+
 def test_the_names_noting_relies_on_are_still_in_moto():
     # Looking a request's access key up in IAM is not a change; upgrades must keep these names.
     assert callable(iam_models.get_account_id_from)
