@@ -18,6 +18,7 @@ import functools
 import gc
 import importlib
 import io
+import json
 import pickle
 import sys
 import weakref
@@ -236,11 +237,17 @@ def _collection_paused():
 
 
 # How each class is pickled, found once per class.
-_PLAIN, _IDENTIFIED, _DEFAULTDICT, _BACKEND, _ACCOUNT_BACKENDS, _BACKEND_DICT = range(6)
+_PLAIN, _IDENTIFIED, _POLICY_VERSION, _DEFAULTDICT, _BACKEND, _ACCOUNT_BACKENDS, _BACKEND_DICT = (
+    range(7)
+)
 _kinds = {}
 
 
 def _kind(cls):
+    from moto.iam.models import PolicyVersion
+
+    if cls is PolicyVersion:
+        return _POLICY_VERSION
     if issubclass(cls, BaseBackend):
         return _BACKEND
     if issubclass(cls, defaultdict):
@@ -271,12 +278,15 @@ class _Pickler(pickle.Pickler):
         kind = _kinds.get(cls)
         if kind is None:
             kind = _kinds[cls] = _kind(cls)
-        if kind == _IDENTIFIED:
+        if kind == _IDENTIFIED or kind == _POLICY_VERSION:
             reduced = obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
             if reduced[0] is not copyreg.__newobj__ or len(reduced[1]) != 1:
                 return NotImplemented
+            state = reduced[2]
+            if kind == _POLICY_VERSION:
+                state = _without_aws_managed_document(state)
             number = IDENTITIES.number(obj)
-            return (_identified, (number, cls), reduced[2], reduced[3], reduced[4], _set_state)
+            return (_identified, (number, cls), state, reduced[3], reduced[4], _set_state)
         if kind == _PLAIN:
             return NotImplemented
         if kind == _BACKEND:
@@ -316,6 +326,47 @@ def _reduce_defaultdict(obj):
             factory = type(sample)
     state = vars(obj) if type(obj) is not defaultdict else None
     return (_new_defaultdict, (type(obj), factory), state, None, iter(obj.items()))
+
+
+class _AwsManagedPolicyDocument:
+    """An AWS managed policy's document, pickled as the policy's name in moto's catalogue.
+
+    Every account's IAM holds each of some 1,600 AWS managed policies, 3.5 MB of documents
+    that never change: a picture of an IAM backend names them instead of copying them.
+    """
+
+    def __init__(self, name):
+        self.name = name
+
+    def __reduce__(self):
+        return (_aws_managed_policy_document, (self.name,))
+
+
+def _without_aws_managed_document(state):
+    name = _aws_managed_policy_names().get(state.get("document"))
+    if name is None:
+        return state
+    return {**state, "document": _AwsManagedPolicyDocument(name)}
+
+
+@functools.cache
+def _aws_managed_policy_documents():
+    # The text moto gives each AWS managed policy (AWSManagedPolicy.from_data), by name.
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return {
+        name: json.dumps(data.get("Document"))
+        for name, data in json.loads(aws_managed_policies_data).items()
+    }
+
+
+@functools.cache
+def _aws_managed_policy_names():
+    return {document: name for name, document in _aws_managed_policy_documents().items()}
+
+
+def _aws_managed_policy_document(name):
+    return _aws_managed_policy_documents()[name]
 
 
 def _new_defaultdict(cls, factory):

@@ -12,6 +12,7 @@ from moto.ecs.models import ecs_backends
 from moto.iam import models as iam_models
 from moto.ssm.models import ssm_backends
 
+from clusters.stack_template import ECS_INSTANCE_ROLE_POLICY
 from localcloud import persistence
 
 from .cloud import REGION, auto_scaling_group, launch, linux_user_data, two_zone_vpc
@@ -150,5 +151,33 @@ def test_the_names_noting_relies_on_are_still_in_moto():
     # Looking a request's access key up in IAM is not a change; upgrades must keep these names.
     assert callable(iam_models.get_account_id_from)
     assert callable(iam_models.mark_account_as_visited)
+    # AWS managed policy documents are pictured by name, as moto's catalogue has them.
+    assert "document" in vars(iam_models.PolicyVersion("arn", "{}"))
     assert BaseBackend.__getattribute__ is persistence._noting_getattribute
 
+
+def test_a_picture_names_aws_managed_policy_documents_and_copies_an_accounts_own(aws):
+    aws.iam.create_role(RoleName="ecsInstanceRole", AssumeRolePolicyDocument="{}")
+    aws.iam.attach_role_policy(RoleName="ecsInstanceRole", PolicyArn=ECS_INSTANCE_ROLE_POLICY)
+    own_document = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}],
+        }
+    )
+    own_arn = aws.iam.create_policy(PolicyName="own", PolicyDocument=own_document)["Policy"]["Arn"]
+    version = aws.iam.get_policy(PolicyArn=ECS_INSTANCE_ROLE_POLICY)["Policy"]["DefaultVersionId"]
+    managed = aws.iam.get_policy_version(PolicyArn=ECS_INSTANCE_ROLE_POLICY, VersionId=version)
+    data = picture_everything()
+
+    put_back(data)
+
+    assert len(data) < 1_500_000
+    again = aws.iam.get_policy_version(PolicyArn=ECS_INSTANCE_ROLE_POLICY, VersionId=version)
+    assert again["PolicyVersion"]["Document"] == managed["PolicyVersion"]["Document"]
+    own = aws.iam.get_policy_version(PolicyArn=own_arn, VersionId="v1")["PolicyVersion"]
+    assert own["Document"] == json.loads(own_document)
+    [attached] = aws.iam.list_attached_role_policies(RoleName="ecsInstanceRole")[
+        "AttachedPolicies"
+    ]
+    assert attached["PolicyArn"] == ECS_INSTANCE_ROLE_POLICY
