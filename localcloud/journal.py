@@ -70,6 +70,11 @@ class StateDir:
         self._closing = threading.Event()
         self._broken = None
 
+    @property
+    def journal_bytes(self):
+        """What the journal files after the snapshot hold."""
+        return self._journal_bytes
+
     # Start-up
 
     def restore(self):

@@ -142,7 +142,10 @@ def picture(whole, keys):
 
 
 def put_back(data):
-    """Put a picture's backends in place, updating objects earlier pictures made; see restoring()."""
+    """Put a picture's backends in place, updating the objects earlier pictures made.
+
+    Call it inside restoring().
+    """
     if _restoring is None:
         raise RuntimeError("put_back() outside restoring()")
     with _collection_paused():
@@ -442,4 +445,6 @@ def _backend_dict_holding(account_backends):
     for backend_dict in BackendDict._instances:
         if dict.get(backend_dict, account_backends.account_id) is account_backends:
             return backend_dict
-    raise StateError(f"the {account_backends.service_name} backends of an account moto does not hold")
+    raise StateError(
+        f"the {account_backends.service_name} backends of an account moto does not hold"
+    )

@@ -104,7 +104,8 @@ def test_a_backend_that_cannot_be_pickled_fails_naming_it(aws):
     backend = ecs_backends[DEFAULT_ACCOUNT_ID][REGION]
     backend.guard = threading.Lock()
 
-    with pytest.raises(persistence.StateError, match=f"ecs backend of account {DEFAULT_ACCOUNT_ID}"):
+    naming_it = f"ecs backend of account {DEFAULT_ACCOUNT_ID} in {REGION}"
+    with pytest.raises(persistence.StateError, match=naming_it):
         picture(backend)
 
 
