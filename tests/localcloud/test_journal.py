@@ -111,6 +111,38 @@ def test_compaction_folds_the_journal_into_a_snapshot_and_keeps_a_change_made_me
     state.close()
 
 
+def test_what_a_compaction_killed_midway_leaves_is_cleared_and_nothing_lost(aws, state):
+    first = change(state, aws.ecs.create_cluster, clusterName="first")["cluster"]["clusterArn"]
+    state.compact()
+    later = change(state, aws.ecs.create_cluster, clusterName="later")["cluster"]["clusterArn"]
+    # Killed while writing its snapshot, a second compaction leaves a part of it and the new
+    # journal file it had begun, not even with its header yet.
+    (state.path / "snapshot.partial").write_bytes(b"half a snapshot")
+    (state.path / "journal.000003").write_bytes(b"")
+
+    state = restart(state)
+
+    assert sorted(cluster_arns(aws)) == sorted([first, later])
+    assert [p.name for p in sorted(state.path.iterdir())] == ["journal.000002", "snapshot"]
+    state.close()
+
+
+def test_moto_s_reset_is_kept_too(aws, state):
+    change(state, aws.ecs.create_cluster, clusterName="before")
+    change(state, aws.ec2.create_key_pair, KeyName="before")
+    with state.lock:
+        BackendDict.reset()
+        state.keep([], changed=True, reset=True)
+    after = change(state, aws.ecs.create_cluster, clusterName="after")["cluster"]["clusterArn"]
+
+    state = restart(state)
+
+    assert cluster_arns(aws) == [after]
+    # EC2 was not used since the reset, yet what it held before is gone as well.
+    assert aws.ec2.describe_key_pairs()["KeyPairs"] == []
+    state.close()
+
+
 def test_the_journal_is_compacted_once_it_outgrows_its_limit_and_the_snapshot(aws, tmp_path):
     state = journal.StateDir(tmp_path / "state", threading.RLock(), compact_after=1)
     state.restore()
