@@ -28,6 +28,8 @@ import moto
 from . import persistence
 from .persistence import StateError
 
+# Raise it when pictures change shape (persistence.py's names they refer to, the frames), so
+# that an older state dir is set aside with a clear line rather than misread.
 FORMAT = 2
 SNAPSHOT = "snapshot"
 PARTIAL_SNAPSHOT = "snapshot.partial"
