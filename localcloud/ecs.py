@@ -9,6 +9,7 @@ from moto.ec2.models.instances import Instance
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
 from moto.ecs.responses import EC2ContainerServiceResponse
 
+from . import persistence
 from ._patching import replace, wrap
 
 LIVE_STATUSES = ("ACTIVE", "DRAINING")
@@ -92,9 +93,13 @@ def register_container_instance(
         None,
     )
     # A re-registering agent gets its container instance back, with what it now reports.
-    container_instance = existing or backend.register_container_instance(
-        cluster.name, ec2_instance_id
-    )
+    # moto, and the network attributes below, read the EC2 instance and change nothing of
+    # EC2's: a registration is ECS's change alone (which the cluster lookup above noted).
+    with persistence.only_reading():
+        container_instance = existing or backend.register_container_instance(
+            cluster.name, ec2_instance_id
+        )
+        _add_network_attributes(backend, container_instance)
     if version_info:
         container_instance.version_info = {**container_instance.version_info, **version_info}
     if total_resources and not existing:
@@ -102,7 +107,6 @@ def register_container_instance(
         container_instance.remaining_resources = copy.deepcopy(
             container_instance.registered_resources
         )
-    _add_network_attributes(backend, container_instance)
     for attribute in attributes or []:
         container_instance.attributes[attribute["name"]] = attribute.get("value")
     if tags:

@@ -3,6 +3,7 @@
 import argparse
 import contextlib
 import io
+import json
 import logging
 import os
 import signal
@@ -12,6 +13,8 @@ import sys
 import threading
 import time
 import urllib.parse
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 import boto3
 from botocore.config import Config
@@ -25,7 +28,7 @@ log = logging.getLogger("localcloud")
 
 
 class LocalCloud:
-    """moto's ThreadedMotoServer plus the agent emulator and, with a state dir, saved state."""
+    """moto's ThreadedMotoServer plus the agent emulator and, with a state dir, kept state."""
 
     def __init__(
         self,
@@ -34,15 +37,19 @@ class LocalCloud:
         state_dir=None,
         regions=DEFAULT_REGIONS,
         sync_interval=1.0,
+        compact_after=None,
     ):
         self.host = host
         self.port = port
-        self.state_dir = state_dir
         self.configured_regions = tuple(regions)
         self.sync_interval = sync_interval
-        # moto is not thread-safe; one request at a time also lets a snapshot see a still state.
+        # moto is not thread-safe; one request at a time also lets a picture see a still state.
         self.lock = threading.RLock()
-        self._changed = threading.Event()
+        self.state = None
+        if state_dir:
+            from .journal import COMPACT_AFTER_BYTES, StateDir
+
+            self.state = StateDir(state_dir, self.lock, compact_after or COMPACT_AFTER_BYTES)
         self._stopping = threading.Event()
         self._threads = []
         self._server = None
@@ -57,16 +64,17 @@ class LocalCloud:
         # Read when moto's IAM backend is made, which is at the first request.
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         localcloud.install()
-        if self.state_dir:
-            self._restore()
+        if self.state:
+            from . import persistence
+
+            persistence.install()
+            self.state.restore()
         self._server = _locking_server_class()(
             self, ip_address=self.host, port=self.port, verbose=False
         )
         self._server.start()
         self._warm_up()
         self._spawn(self._run_agent, "localcloud-agent")
-        if self.state_dir:
-            self._spawn(self._run_saver, "localcloud-saver")
 
     def stop(self):
         self._stopping.set()
@@ -74,21 +82,46 @@ class LocalCloud:
             thread.join(timeout=10)
         if self._server:
             self._server.stop()
-        if self.state_dir:
-            self._save()
+        if self.state:
+            self.state.close()
 
     def regions(self):
         """The configured regions and every region where instances have been launched."""
         from moto.ec2.models import ec2_backends
 
         regions = set(self.configured_regions)
-        for _, region, backend in list(ec2_backends.iter_backends()):
-            if backend.reservations:
-                regions.add(region)
+        # Under the lock: a request may be adding regions or reservations meanwhile.
+        with self.lock:
+            for _, region, backend in list(ec2_backends.iter_backends()):
+                if backend.reservations:
+                    regions.add(region)
         return sorted(regions)
 
-    def changed(self):
-        self._changed.set()
+    @contextlib.contextmanager
+    def serving(self, environ):
+        """Hold the lock while a request runs; then make what it changed durable, if kept.
+
+        Yields a list that a failure to keep the change fills with the error.
+        """
+        from . import persistence
+
+        failures = []
+        # Judged before the request runs: reading the action may need the body.
+        changed, reset = not _is_read(environ), _is_reset(environ)
+        with self.lock:
+            if self.state is None:
+                yield failures
+                return
+            try:
+                with persistence.noting_backends() as used:
+                    yield failures
+            finally:
+                # Also after moto failed midway: whatever it changed is kept.
+                try:
+                    self.state.keep(used, changed, reset)
+                except Exception as error:
+                    log.exception("The local cloud could not save a change; answering 500")
+                    failures.append(error)
 
     def _spawn(self, target, name):
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -139,33 +172,6 @@ class LocalCloud:
                 # The agent keeps going, as the real one restarts after a failure.
                 log.exception("ECS agent sync failed")
 
-    def _run_saver(self):
-        while not self._stopping.wait(1.0):
-            if self._changed.is_set():
-                try:
-                    self._save()
-                except Exception:
-                    log.exception("saving the local cloud's state failed")
-
-    def _save(self):
-        from . import persistence
-
-        with self.lock:
-            self._changed.clear()
-            data = persistence.snapshot()
-        persistence.save(self.state_dir, data)
-
-    def _restore(self):
-        from . import persistence
-
-        data = persistence.load(self.state_dir)
-        if data is None:
-            return
-        try:
-            persistence.restore(data)
-        except persistence.StateError as error:
-            print(f"Starting clean: {error}", file=sys.stderr, flush=True)
-
 
 def _is_read(environ):
     """Whether a request only reads, judged by its API action."""
@@ -181,26 +187,60 @@ def _is_read(environ):
         action = (urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("Action") or [""])[0]
     if action:
         return action.startswith(READ_PREFIXES)
-    return environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS") and not environ.get(
-        "PATH_INFO", ""
-    ).startswith("/moto-api/reset")
+    return environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS") and not _is_reset(
+        environ
+    )
+
+
+def _is_reset(environ):
+    """Whether a request is moto's reset, which empties the cloud."""
+    return environ.get("PATH_INFO", "") == "/moto-api/reset" and environ.get(
+        "REQUEST_METHOD"
+    ) not in ("GET", "HEAD", "OPTIONS")
 
 
 def _locking_app(cloud, app):
     def serve(environ, start_response):
-        read = _is_read(environ)
-        with cloud.lock:
-            result = app(environ, start_response)
+        # Held back until the change is on disk, so no answer leaves before it is durable.
+        answer = []
+
+        def hold_response(status, headers, exc_info=None):
+            answer[:] = [status, headers]
+            return lambda data: None
+
+        with cloud.serving(environ) as failures:
+            result = app(environ, hold_response)
             try:
                 body = b"".join(result)
             finally:
                 if hasattr(result, "close"):
                     result.close()
-        if not read:
-            cloud.changed()
+        if failures:
+            return _unsaved_answer(environ, start_response, failures[0])
+        start_response(*answer)
         return [body]
 
     return serve
+
+
+def _unsaved_answer(environ, start_response, error):
+    """AWS's answer to a call it did not complete: 500 InternalFailure, in the call's protocol."""
+    message = f"The local cloud could not save this change: {error}"
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        content_type = "application/x-amz-json-1.1"
+        body = json.dumps({"__type": "InternalFailure", "message": message}).encode()
+    else:
+        content_type = "text/xml"
+        body = (
+            "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code>"
+            f"<Message>{escape(message)}</Message></Error></ErrorResponse>"
+        ).encode()
+    start_response(
+        "500 Internal Server Error",
+        [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
 
 
 def _locking_server_class():
@@ -252,6 +292,13 @@ def main(argv=None):
     parser.add_argument(
         "--sync-interval", type=float, default=1.0, help="seconds between agent passes"
     )
+    parser.add_argument(
+        "--compact-after-mb",
+        type=float,
+        default=16,
+        help="fold the journal into the snapshot once it holds this many MB and more than the "
+        "snapshot (default 16)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="localcloud: %(message)s")
 
@@ -264,6 +311,7 @@ def main(argv=None):
         args.state_dir,
         [r.strip() for r in args.regions.split(",") if r.strip()],
         args.sync_interval,
+        int(args.compact_after_mb * 2**20),
     )
     cloud.start()
     print(f"{READY_LINE} {cloud.endpoint_url}", flush=True)
@@ -278,9 +326,25 @@ def free_port(host="127.0.0.1"):
         return probe.getsockname()[1]
 
 
-@contextlib.contextmanager
-def running_local_cloud(port=None, state_dir=None, timeout=60, extra_args=()):
-    """Run `python -m localcloud` on 127.0.0.1 and yield its endpoint URL once it answers."""
+@dataclass
+class LocalCloudProcess:
+    """`python -m localcloud` running as a child process, and what it has printed so far."""
+
+    process: subprocess.Popen
+    endpoint_url: str
+    output: list[str]
+
+    def stop(self):
+        stop_process(self.process)
+
+    def kill(self):
+        """End it at once, as `kill -9` does: nothing it was doing gets finished."""
+        self.process.kill()
+        self.process.wait()
+
+
+def start_local_cloud(port=None, state_dir=None, timeout=60, extra_args=()):
+    """Start `python -m localcloud` on 127.0.0.1 and return it once it answers."""
     port = port or free_port()
     project = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(
@@ -302,16 +366,23 @@ def running_local_cloud(port=None, state_dir=None, timeout=60, extra_args=()):
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=project
     )
-    try:
-        endpoint_url = _wait_until_ready(process, timeout)
-        yield endpoint_url
-    finally:
-        stop_process(process)
-
-
-def _wait_until_ready(process, timeout):
-    ready = {}
     output = []
+    endpoint_url = _wait_until_ready(process, timeout, output)
+    return LocalCloudProcess(process, endpoint_url, output)
+
+
+@contextlib.contextmanager
+def running_local_cloud(port=None, state_dir=None, timeout=60, extra_args=()):
+    """Run `python -m localcloud` on 127.0.0.1 and yield its endpoint URL once it answers."""
+    cloud = start_local_cloud(port, state_dir, timeout, extra_args)
+    try:
+        yield cloud.endpoint_url
+    finally:
+        cloud.stop()
+
+
+def _wait_until_ready(process, timeout, output):
+    ready = {}
 
     def read():
         for line in process.stdout:

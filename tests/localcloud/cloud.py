@@ -58,6 +58,22 @@ def two_zone_vpc(aws):
     return vpc_id, subnets
 
 
+def auto_scaling_group(aws, subnets, desired):
+    """A group named ecs launching AL2 t2.micro hosts into the subnets."""
+    template = aws.ec2.create_launch_template(
+        LaunchTemplateName="ecs",
+        LaunchTemplateData={"ImageId": recommended(aws)["image_id"], "InstanceType": "t2.micro"},
+    )["LaunchTemplate"]
+    aws.autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="ecs",
+        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"], "Version": "$Latest"},
+        MinSize=0,
+        MaxSize=10,
+        DesiredCapacity=desired,
+        VPCZoneIdentifier=",".join(subnets),
+    )
+
+
 def console_stack_template(cluster, image_id, instance_type="t2.micro", subnet2_cidr="10.0.1.0/24"):
     """A stack shaped like the console's EC2ContainerService-<name>: a VPC, two subnets, an ASG."""
 

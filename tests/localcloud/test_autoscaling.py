@@ -2,22 +2,7 @@
 
 from collections import Counter
 
-from .cloud import recommended, two_zone_vpc
-
-
-def make_group(aws, subnets, desired):
-    template = aws.ec2.create_launch_template(
-        LaunchTemplateName="ecs",
-        LaunchTemplateData={"ImageId": recommended(aws)["image_id"], "InstanceType": "t2.micro"},
-    )["LaunchTemplate"]
-    aws.autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName="ecs",
-        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"], "Version": "$Latest"},
-        MinSize=0,
-        MaxSize=10,
-        DesiredCapacity=desired,
-        VPCZoneIdentifier=",".join(subnets),
-    )
+from .cloud import auto_scaling_group, two_zone_vpc
 
 
 def zones(aws):
@@ -37,7 +22,7 @@ def subnets_of_instances(aws):
 def test_a_new_group_spreads_its_instances_over_its_subnets_zones(aws):
     _, subnets = two_zone_vpc(aws)
 
-    make_group(aws, subnets, desired=4)
+    auto_scaling_group(aws, subnets, desired=4)
 
     assert zones(aws) == {"us-east-1a": 2, "us-east-1b": 2}
     assert subnets_of_instances(aws) == {subnets[0]: 2, subnets[1]: 2}
@@ -46,14 +31,14 @@ def test_a_new_group_spreads_its_instances_over_its_subnets_zones(aws):
 def test_an_odd_count_puts_the_extra_instance_in_the_first_zone(aws):
     _, subnets = two_zone_vpc(aws)
 
-    make_group(aws, subnets, desired=3)
+    auto_scaling_group(aws, subnets, desired=3)
 
     assert zones(aws) == {"us-east-1a": 2, "us-east-1b": 1}
 
 
 def test_scaling_out_keeps_the_zones_balanced(aws):
     _, subnets = two_zone_vpc(aws)
-    make_group(aws, subnets, desired=1)
+    auto_scaling_group(aws, subnets, desired=1)
 
     aws.autoscaling.set_desired_capacity(AutoScalingGroupName="ecs", DesiredCapacity=4)
 
@@ -62,7 +47,7 @@ def test_scaling_out_keeps_the_zones_balanced(aws):
 
 def test_scaling_in_terminates_instances_from_the_fullest_zone(aws):
     _, subnets = two_zone_vpc(aws)
-    make_group(aws, subnets, desired=3)
+    auto_scaling_group(aws, subnets, desired=3)
 
     aws.autoscaling.update_auto_scaling_group(AutoScalingGroupName="ecs", DesiredCapacity=2)
 
