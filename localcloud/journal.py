@@ -71,6 +71,7 @@ class StateDir:
         self._compacting = threading.Lock()
         self._closing = threading.Event()
         self._broken = None
+        self._converted_from = None
 
     @property
     def journal_bytes(self):
@@ -94,14 +95,26 @@ class StateDir:
             journal_from = 1
         self._known = set(persistence.backends())
         self._open_journal(journal_from)
+        if self._converted_from is not None:
+            self.compact()
+            kept = self._set_aside([self._converted_from])
+            log.info("Read the state from before the journal into a snapshot; kept it in %s", kept)
+            self._converted_from = None
         self._maybe_compact()
 
     def _load(self):
-        if (self.path / WHOLE_CLOUD_PICKLE).exists():
-            raise StateError(
-                f"{self.path} holds {WHOLE_CLOUD_PICKLE}, the state of a local cloud from before "
-                "the journal, which this one cannot read"
-            )
+        whole = self.path / WHOLE_CLOUD_PICKLE
+        if whole.exists():
+            if (self.path / SNAPSHOT).exists() or self._segments():
+                raise StateError(
+                    f"{self.path} holds both {WHOLE_CLOUD_PICKLE}, the state of a local cloud "
+                    "from before the journal, and a journal"
+                )
+            # The clusters people made before the journal are theirs: read them in, and once
+            # restore() has written them as a snapshot, keep the old file aside.
+            persistence.put_back_whole_cloud(whole.read_bytes())
+            self._converted_from = whole
+            return 1
         journal_from = 1
         snapshot = self.path / SNAPSHOT
         if snapshot.exists():
@@ -142,13 +155,14 @@ class StateDir:
             self._journal_bytes += reader.end
         return journal_from
 
-    def _set_aside(self):
-        # A folder of its own each time, so setting a state aside never loses an earlier one.
+    def _set_aside(self, paths=None):
+        """Move the state files (or these) into a folder of their own under ignored/: each time
+        a new folder, so setting a state aside never loses an earlier one."""
         (self.path / IGNORED).mkdir(exist_ok=True)
         kept = Path(
             tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=self.path / IGNORED)
         )
-        for path in self._state_files():
+        for path in self._state_files() if paths is None else paths:
             path.rename(kept / path.name)
         return kept
 

@@ -25,6 +25,7 @@ import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 
+import moto
 from moto.core.base_backend import AccountSpecificBackend, BackendDict, BaseBackend
 
 from ._patching import replace, wrap
@@ -155,6 +156,28 @@ def put_back(data):
             raise
         except Exception as error:
             raise StateError(f"a saved change cannot be read ({error!r})") from error
+
+
+def put_back_whole_cloud(data):
+    """Put in place the state a local cloud kept before the journal: every backend of every
+    service in one pickle (`moto-state.pickle`), written by the same moto."""
+    try:
+        state = pickle.loads(data)
+    except Exception as error:
+        raise StateError(
+            f"the state of the local cloud before the journal cannot be read ({error!r})"
+        ) from error
+    if state.get("moto") != moto.__version__:
+        raise StateError(
+            f"the state of the local cloud before the journal was written by moto "
+            f"{state.get('moto')}, not {moto.__version__}"
+        )
+    for (module_name, service_name), accounts in state["backends"].items():
+        backend_dict = _backend_dict(module_name, service_name)
+        backend_dict.clear()
+        dict.update(backend_dict, accounts)
+        if backend_dict not in BackendDict._instances:
+            BackendDict._instances.append(backend_dict)
 
 
 def forget_everything():

@@ -1,8 +1,12 @@
 """The state dir keeps every change it is given, across restarts, compactions and torn writes."""
 
+import io
 import logging
+import pickle
 import threading
+from collections import defaultdict
 
+import moto
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -174,9 +178,48 @@ def test_a_state_dir_from_another_moto_is_set_aside_and_the_cloud_starts_clean(
     state.close()
 
 
-def test_the_whole_cloud_pickle_of_an_older_local_cloud_is_set_aside_with_a_clear_line(
+def whole_cloud_as_older_local_clouds_kept_it():
+    """Every backend in one pickle, `moto-state.pickle`, as the local cloud kept its state
+    before the journal."""
+
+    class Pickler(pickle.Pickler):
+        def reducer_override(self, obj):
+            if isinstance(obj, defaultdict):
+                return persistence._reduce_defaultdict(obj)
+            return NotImplemented
+
+    backends = {(bd.backend.__module__, bd.service_name): dict(bd) for bd in BackendDict._instances}
+    buffer = io.BytesIO()
+    Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(
+        {"moto": moto.__version__, "backends": backends}
+    )
+    return buffer.getvalue()
+
+
+def test_the_clusters_an_older_local_cloud_kept_are_read_in_and_its_file_kept_aside(
     aws, tmp_path, caplog
 ):
+    arn = aws.ecs.create_cluster(clusterName="made-before-the-journal")["cluster"]["clusterArn"]
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    (state_dir / "moto-state.pickle").write_bytes(whole_cloud_as_older_local_clouds_kept_it())
+    persistence.forget_everything()
+    state = journal.StateDir(state_dir, threading.RLock())
+
+    with caplog.at_level(logging.INFO, logger="localcloud"):
+        state.restore()
+
+    assert cluster_arns(aws) == [arn]
+    assert "Read the state from before the journal into a snapshot" in caplog.text
+    [kept] = (state_dir / "ignored").iterdir()
+    assert (kept / "moto-state.pickle").exists()
+    assert not (state_dir / "moto-state.pickle").exists()
+    state = restart(state)  # from the snapshot now
+    assert cluster_arns(aws) == [arn]
+    state.close()
+
+
+def test_an_unreadable_whole_cloud_pickle_is_set_aside_with_a_clear_line(aws, tmp_path, caplog):
     state_dir = tmp_path / "state"
     state_dir.mkdir()
     (state_dir / "moto-state.pickle").write_bytes(b"the whole cloud, pickled")
@@ -186,7 +229,7 @@ def test_the_whole_cloud_pickle_of_an_older_local_cloud_is_set_aside_with_a_clea
         state.restore()
 
     assert "Starting clean:" in caplog.text
-    assert "moto-state.pickle, the state of a local cloud from before the journal" in caplog.text
+    assert "the state of the local cloud before the journal cannot be read" in caplog.text
     [kept] = (state_dir / "ignored").iterdir()
     assert (kept / "moto-state.pickle").exists()
     state.close()
