@@ -1,0 +1,85 @@
+"""Bad input never answers 500 and never reaches AWS unjudged: each cause a fuzzer found on an
+older version, and the rules that keep what a person sends inside what AWS accepts."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import boto3
+import pytest
+
+from clusters.aws import client as aws_client
+from clusters.models import Operation
+
+from .conftest import REGION
+
+CONFIGURE_URL = "/create-cluster/ec2-linux/"
+HTMX = {"HX-Request": "true"}
+SERVICES = ("ec2", "ecs", "iam", "ssm", "cloudformation", "autoscaling")
+
+
+@pytest.fixture
+def aws_calls(aws):
+    """The parameters of every AWS call the console makes from here on."""
+    calls = []
+    for service in SERVICES:
+        aws_client(service, REGION).meta.events.register(
+            "provide-client-params.*.*",
+            lambda params, model, **kwargs: calls.append((model.name, params)),
+        )
+    return calls
+
+
+def sent_to_aws(calls, value):
+    return [name for name, params in calls if value in repr(params)]
+
+
+def two_tags(**changes):
+    return {
+        "tags-TOTAL_FORMS": "2",
+        "tags-INITIAL_FORMS": "0",
+        "tags-0-key": "team",
+        "tags-0-value": "blue",
+        "tags-1-key": "env",
+        "tags-1-value": "lab",
+        **changes,
+    }
+
+
+class AnswersEverythingWithAProxyPage(BaseHTTPRequestHandler):
+    """An endpoint that is not AWS: a proxy that refuses every call with a page of plain text,
+    which botocore's XML parser cannot read."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b"Forbidden by the proxy\n"
+        self.send_response(403)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def not_aws(monkeypatch, settings):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), AnswersEverythingWithAProxyPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.AWS_MAX_ATTEMPTS = 1
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_port}")
+    aws_client.cache_clear()
+    yield
+    aws_client.cache_clear()
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_answer_botocore_cannot_parse_is_told_on_the_page_not_a_500(signed_in, not_aws):
+    configure = signed_in.get(CONFIGURE_URL)
+    submitted = signed_in.post(CONFIGURE_URL, {"cluster_name": "demo-cluster"})
+
+    assert configure.status_code == submitted.status_code == 200
+    assert "could not be read as an AWS answer" in configure.content.decode()
+    assert "Could not check the name with ECS" in submitted.content.decode()
+    assert Operation.objects.count() == 0
