@@ -160,7 +160,9 @@ class BaseTagFormSet(forms.BaseFormSet):
             {"key": data.get(f"tags-{index}-key", ""), "value": data.get(f"tags-{index}-value", "")}
             for index in range(total)
         ]
-        if remove is not None and remove.isdigit() and int(remove) < len(rows):
+        # The Remove buttons send a row number; anything else (other digits, thousands of
+        # them) names no row and removes nothing.
+        if remove is not None and re.fullmatch(r"[0-9]{1,3}", remove) and int(remove) < len(rows):
             rows.pop(int(remove))
         if add:
             rows.append({"key": "", "value": ""})

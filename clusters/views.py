@@ -131,7 +131,7 @@ def _field_messages(request, form, tags, name):
     if name in form.fields:
         field = form[name]
     else:
-        match = re.fullmatch(r"tags-(\d{1,3})-(key|value)", name)
+        match = re.fullmatch(r"tags-([0-9]{1,3})-(key|value)", name)
         if match and int(match.group(1)) < len(tags.forms):
             field = tags.forms[int(match.group(1))][match.group(2)]
     context = {"form": form, "checked_field": field}

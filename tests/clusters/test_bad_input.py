@@ -45,6 +45,17 @@ def two_tags(**changes):
     }
 
 
+@pytest.mark.parametrize("remove", ["²", "١", "1" * 5000, "-1", "x", "2", ""])
+def test_remove_with_a_row_number_that_is_not_one_keeps_every_row(signed_in, lab_data, remove):
+    response = signed_in.post(CONFIGURE_URL, {**lab_data, **two_tags(_remove_tag=remove)})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="tags-TOTAL_FORMS" value="2"' in page
+    assert 'value="team"' in page and 'value="env"' in page
+    assert Operation.objects.count() == 0
+
+
 class AnswersEverythingWithAProxyPage(BaseHTTPRequestHandler):
     """An endpoint that is not AWS: a proxy that refuses every call with a page of plain text,
     which botocore's XML parser cannot read."""
