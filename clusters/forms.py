@@ -53,10 +53,23 @@ class TemplateChoiceForm(forms.Form):
     )
 
 
+CLUSTER_NAME_MAX_LENGTH = 255
+# \A and \Z, not ^ and $: "$" also matches before a final line break.
 cluster_name_validator = RegexValidator(
-    r"^[A-Za-z0-9_-]+$",
+    r"\A[A-Za-z0-9_-]+\Z",
     "Use only letters (uppercase and lowercase), numbers, hyphens and underscores.",
 )
+# A container instance id as ECS writes it: 32 hex digits, or a UUID before long ARNs (2018-2021).
+CONTAINER_INSTANCE_ID = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+
+
+def is_cluster_name(value):
+    """Whether a name taken from an address could be an ECS cluster's, before ECS is asked."""
+    return len(value) <= CLUSTER_NAME_MAX_LENGTH and bool(cluster_name_validator.regex.match(value))
+
+
+def is_container_instance_id(value):
+    return CONTAINER_INSTANCE_ID.fullmatch(value) is not None
 
 
 def parse_cidr(value, label):
@@ -279,7 +292,7 @@ class ClusterForm(forms.Form):
 
     cluster_name = forms.CharField(
         label="Cluster name",
-        max_length=255,
+        max_length=CLUSTER_NAME_MAX_LENGTH,
         validators=[cluster_name_validator],
         help_text="Up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores "
         "are allowed.",

@@ -28,6 +28,8 @@ from .forms import (
     TagFormSet,
     TemplateChoiceForm,
     WizardOptions,
+    is_cluster_name,
+    is_container_instance_id,
 )
 from .middleware import is_ecs_region
 from .models import STACK_RESOURCE_ROWS, Deregistration, Operation, Template
@@ -191,6 +193,8 @@ def with_cluster(view):
 
     @functools.wraps(view)
     def wrapper(request, name, *args, **kwargs):
+        if not is_cluster_name(name):
+            raise NotFound(f"There is no cluster {name} in {request.region}.")
         try:
             cluster = inventory.cluster(request.region, name)
             stack = inventory.wizard_stack(request.region, name) if cluster else None
@@ -309,12 +313,9 @@ def cluster_detail(request, cluster, stack, tab="services"):
 
 
 def _container_instance_or_404(request, cluster, instance_id):
-    try:
+    found = ()
+    if is_container_instance_id(instance_id):
         found = inventory.container_instances(request.region, cluster.name, ids=[instance_id])
-    except AwsError as error:
-        if error.code not in ("InvalidParameterException", "ClientException"):
-            raise
-        found = ()  # not the shape of a container instance id
     if not found:
         raise NotFound(
             f"Cluster {cluster.name} has no container instance {instance_id}.",

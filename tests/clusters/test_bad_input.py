@@ -94,3 +94,35 @@ def test_an_answer_botocore_cannot_parse_is_told_on_the_page_not_a_500(signed_in
     assert "could not be read as an AWS answer" in configure.content.decode()
     assert "Could not check the name with ECS" in submitted.content.decode()
     assert Operation.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/clusters/demo%20cluster/",
+        "/clusters/demo-cluster%0A/scale/",
+        "/clusters/" + "a" * 256 + "/delete/",
+        "/clusters/d%C3%A9mo/ecs-instances/",
+    ],
+)
+def test_a_cluster_name_that_cannot_be_one_is_not_found_without_asking_aws(
+    signed_in, aws_calls, path
+):
+    response = signed_in.get(path)
+
+    assert response.status_code == 404
+    assert aws_calls == []
+
+
+@pytest.mark.parametrize("instance_id", ["not-an-id", "1" * 5000, "3330a8a91d15464ea30662d5840164c"])
+@pytest.mark.parametrize("action", ["", "deregister/"])
+def test_a_container_instance_id_that_cannot_be_one_is_not_found_without_asking_ecs_for_it(
+    signed_in, aws_calls, instance_id, action
+):
+    boto3.client("ecs", region_name=REGION).create_cluster(clusterName="plain")
+
+    response = signed_in.get(f"/clusters/plain/container-instances/{instance_id}/{action}")
+
+    assert response.status_code == 404
+    assert "Cluster plain has no container instance" in response.content.decode()
+    assert sent_to_aws(aws_calls, instance_id) == []
