@@ -56,6 +56,62 @@ def test_remove_with_a_row_number_that_is_not_one_keeps_every_row(signed_in, lab
     assert Operation.objects.count() == 0
 
 
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["submitted", "checked-as-left"])
+def test_a_port_of_thousands_of_digits_is_a_message_beside_the_port(signed_in, lab_data, headers):
+    data = {**lab_data, "ingress_port": "8" * 4301, "_validate": "ingress_port"}
+
+    response = signed_in.post(CONFIGURE_URL, data, headers=headers)
+
+    assert response.status_code == 200
+    assert "Enter one port (80) or a range (8000-8080)." in response.content.decode()
+    assert Operation.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "price", ["1e999999999", "1e99999999999999999", "-1e999999999", "NaN", "Infinity", "1" * 5000]
+)
+def test_a_spot_price_beyond_any_number_is_a_message_beside_the_price(signed_in, lab_data, price):
+    data = {**lab_data, "provisioning_model": "spot", "spot_max_price": price}
+
+    submitted = signed_in.post(CONFIGURE_URL, data)
+    checked = signed_in.post(CONFIGURE_URL, {**data, "_validate": "spot_max_price"}, headers=HTMX)
+
+    assert submitted.status_code == checked.status_code == 200
+    assert 'id="id_spot_max_price_error" hx-swap-oob="true" data-invalid="true"' in (
+        checked.content.decode()
+    )
+    assert Operation.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("vpc", "vpc-("),
+        ("subnet_ids", "subnet-("),
+        ("security_group", "sg-0123456789abcdef0"),
+        ("key_name", "someone-elses-key"),
+        ("ami_id", "ami-0123456789abcdef0"),
+        ("instance_role", "AdministratorRole"),
+        ("instance_type", "t2.colossal"),
+        ("auto_assign_public_ip", "always"),
+    ],
+)
+def test_an_id_the_page_did_not_offer_is_refused_before_aws_hears_of_it(
+    signed_in, lab_data, aws_calls, field, value
+):
+    data = {**lab_data, field: value}
+    if field == "subnet_ids":
+        data["vpc"] = boto3.client("ec2", region_name=REGION).describe_vpcs()["Vpcs"][0]["VpcId"]
+
+    response = signed_in.post(CONFIGURE_URL, data)
+
+    assert response.status_code == 200
+    assert f'id="id_{field}_error"' in response.content.decode()
+    assert "is not one of the available choices" in response.content.decode()
+    assert sent_to_aws(aws_calls, value) == []
+    assert Operation.objects.count() == 0
+
+
 class AnswersEverythingWithAProxyPage(BaseHTTPRequestHandler):
     """An endpoint that is not AWS: a proxy that refuses every call with a page of plain text,
     which botocore's XML parser cannot read."""
