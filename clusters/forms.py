@@ -8,6 +8,7 @@ judge only the fields in use for the choices made, and ignore the rest as the pa
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django import forms
@@ -123,20 +124,59 @@ def parse_port_range(value):
     return low, high
 
 
+# ECS's Tag pattern, ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$ for keys and values alike (ECS API
+# Reference, "Tag"): letters, separators (spaces) and numbers of any script, and these marks.
+TAG_MARKS = frozenset("_.:/=+-@")
+
+
+def _check_tag_characters(text, part):
+    refused = dict.fromkeys(
+        character
+        for character in text
+        if character not in TAG_MARKS and unicodedata.category(character)[0] not in "LZN"
+    )
+    if refused:
+        shown = " ".join(repr(character)[1:-1] for character in refused)
+        raise forms.ValidationError(
+            f"ECS does not take {shown} in a tag {part}: use letters, numbers, spaces and "
+            "_ . : / = + - @ only."
+        )
+
+
 class TagForm(forms.Form):
     key = forms.CharField(max_length=128, required=False, label="Key")
     value = forms.CharField(max_length=256, required=False, label="Value")
+
+    def __init__(self, *args, stack_tags=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Whether a CloudFormation stack carries the tags too: its tags need a value.
+        self.stack_tags = stack_tags
 
     def clean_key(self):
         key = self.cleaned_data["key"]
         if key.lower().startswith("aws:"):
             raise forms.ValidationError("Tag keys may not start with aws:, which AWS keeps for itself.")
+        _check_tag_characters(key, "key")
         return key
+
+    def clean_value(self):
+        value = self.cleaned_data["value"]
+        _check_tag_characters(value, "value")
+        return value
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("value") and not cleaned.get("key") and "key" not in self.errors:
             self.add_error("key", "A tag with a value needs a key.")
+        if self.stack_tags and cleaned.get("key") and not cleaned.get("value"):
+            if "value" not in self.errors:
+                # CloudFormation API Reference, "Tag": Value, length 1 to 256, required. ECS
+                # and Auto Scaling take an empty value; the stack's CreateStack does not.
+                self.add_error(
+                    "value",
+                    "Enter a value: this cluster's CloudFormation stack carries its tags, and "
+                    "CloudFormation takes a tag only with a value (1 to 256 characters).",
+                )
         return cleaned
 
 
@@ -320,6 +360,12 @@ class ClusterForm(forms.Form):
     def wants_new_vpc(self):
         """Whether the person asked for a new VPC; each template asks in its own way."""
         return False
+
+    @property
+    def makes_stack(self):
+        """Whether the choices made need a CloudFormation stack (as the configuration's
+        `makes_stack` will say): without instances, only a new VPC does."""
+        return self.wants_new_vpc
 
     def field_in_use(self, name):
         """Whether a field applies to the choices made: the page hides those that do not, and
@@ -530,6 +576,10 @@ class Ec2ClusterForm(ClusterForm):
     @property
     def wants_instances(self):
         return not self["empty_cluster"].value()
+
+    @property
+    def makes_stack(self):
+        return self.wants_instances
 
     @property
     def wants_spot(self):

@@ -108,7 +108,7 @@ def configure_cluster(request, template):
         tags.extra = 0 if rows else 1
     else:
         form = form_class(data, options=options)
-        tags = TagFormSet(data, prefix="tags")
+        tags = TagFormSet(data, prefix="tags", form_kwargs={"stack_tags": form.makes_stack})
         if data is not None:
             valid = all([form.is_valid(), tags.is_valid()])
             if request.htmx and "_validate" in data:

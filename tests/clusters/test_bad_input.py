@@ -182,3 +182,55 @@ def test_a_container_instance_id_that_cannot_be_one_is_not_found_without_asking_
     assert response.status_code == 404
     assert "Cluster plain has no container instance" in response.content.decode()
     assert sent_to_aws(aws_calls, instance_id) == []
+
+
+KEY_ONLY_TAG = {
+    "tags-TOTAL_FORMS": "1", "tags-INITIAL_FORMS": "0", "tags-0-key": "team", "tags-0-value": ""
+}
+
+
+@pytest.mark.parametrize(
+    "url, data",
+    [
+        (CONFIGURE_URL, {}),
+        ("/create-cluster/fargate/", {"cluster_name": "fargate", "create_vpc": "on",
+                                      "vpc_cidr": "10.0.0.0/16", "subnet1_cidr": "10.0.0.0/24",
+                                      "subnet2_cidr": "10.0.1.0/24"}),
+    ],
+    ids=["ec2-instances", "fargate-with-a-vpc"],
+)
+def test_a_tag_without_a_value_is_refused_where_a_stack_would_carry_it(
+    signed_in, lab_data, url, data
+):
+    form = data or lab_data
+    response = signed_in.post(url, {**form, **KEY_ONLY_TAG})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_tags-0-value_error"' in page
+    assert "CloudFormation takes a tag only with a value (1 to 256 characters)." in page
+    assert Operation.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "url, data",
+    [
+        (CONFIGURE_URL, {"cluster_name": "keyed", "empty_cluster": "on",
+                         "provisioning_model": "on-demand", "auto_assign_public_ip": "subnet"}),
+        ("/create-cluster/fargate/", {"cluster_name": "keyed"}),
+    ],
+    ids=["ec2-empty-cluster", "fargate-without-a-vpc"],
+)
+def test_a_tag_without_a_value_on_a_cluster_without_a_stack_is_created_green(
+    signed_in, aws, finish, url, data
+):
+    response = signed_in.post(url, {**data, **KEY_ONLY_TAG})
+
+    operation = finish(Operation.objects.get())
+    assert response.status_code == 302
+    assert operation.has_succeeded, [step.message for step in operation.steps.all()]
+    (cluster,) = boto3.client("ecs", region_name=REGION).describe_clusters(
+        clusters=["keyed"], include=["TAGS"]
+    )["clusters"]
+    assert cluster["status"] == "ACTIVE"
+    assert cluster["tags"] == [{"key": "team", "value": ""}]
