@@ -44,6 +44,26 @@ FARGATE_CAPACITY_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 # The longest CIDR block or port range worth reading: anything longer is refused unparsed.
 MAX_CIDR_LENGTH = len("255.255.255.255/32")
 MAX_PORT_RANGE_LENGTH = len("65535 - 65535")
+# The longest text a number field reads: longer than any number the console takes (16384 GiB,
+# a price of 0.00001 dollars), far shorter than text that costs time to parse.
+MAX_NUMBER_LENGTH = 20
+
+
+class ShortNumberMixin:
+    """A number field that refuses, unparsed, text longer than any number it takes."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and len(value.strip()) > MAX_NUMBER_LENGTH:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class WholeNumberField(ShortNumberMixin, forms.IntegerField):
+    pass
+
+
+class PriceField(ShortNumberMixin, forms.DecimalField):
+    pass
 
 
 class TemplateChoiceForm(forms.Form):
@@ -497,7 +517,7 @@ class Ec2ClusterForm(ClusterForm):
         required=False,
         widget=forms.RadioSelect,
     )
-    spot_max_price = forms.DecimalField(
+    spot_max_price = PriceField(
         label="Maximum bid price (per instance/hour)",
         required=False,
         max_digits=10,
@@ -514,11 +534,11 @@ class Ec2ClusterForm(ClusterForm):
         help_text="Burstable instances may then run above their baseline for as long as they "
         "need, at extra cost.",
     )
-    instance_count = forms.IntegerField(
+    instance_count = WholeNumberField(
         label="Number of instances", min_value=0, max_value=1000, initial=1, required=False
     )
     ami_id = forms.ChoiceField(label="EC2 AMI ID", required=False)
-    volume_size = forms.IntegerField(
+    volume_size = WholeNumberField(
         label=AmiFamily.AMAZON_LINUX_2.volume_label, required=False, min_value=1
     )
     key_name = forms.ChoiceField(
@@ -824,7 +844,7 @@ class Ec2WindowsClusterForm(Ec2ClusterForm):
 
 
 class ScaleInstancesForm(forms.Form):
-    instance_count = forms.IntegerField(
+    instance_count = WholeNumberField(
         label="Desired number of instances", min_value=0, max_value=1000
     )
 

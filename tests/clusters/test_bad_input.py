@@ -234,3 +234,36 @@ def test_a_tag_without_a_value_on_a_cluster_without_a_stack_is_created_green(
     )["clusters"]
     assert cluster["status"] == "ACTIVE"
     assert cluster["tags"] == [{"key": "team", "value": ""}]
+
+
+# 21 characters that would read as the number 1, which every one of these fields takes.
+ONE_WRITTEN_LONG = "0" * 20 + "1"
+
+
+@pytest.mark.parametrize(
+    "field, changes, message",
+    [
+        ("instance_count", {}, "Enter a whole number."),
+        ("volume_size", {}, "Enter a whole number."),
+        ("spot_max_price", {"provisioning_model": "spot"}, "Enter a number."),
+    ],
+)
+def test_a_number_longer_than_any_the_wizard_takes_is_refused_unread(
+    signed_in, lab_data, field, changes, message
+):
+    data = {**lab_data, **changes, field: ONE_WRITTEN_LONG, "_validate": field}
+
+    answer = signed_in.post(CONFIGURE_URL, data, headers=HTMX).content.decode()
+
+    assert f'id="id_{field}_error" hx-swap-oob="true" data-invalid="true"' in answer
+    assert message in answer
+
+
+def test_a_scale_to_a_number_longer_than_any_is_refused_unread(signed_in, lab_cluster):
+    response = signed_in.post(
+        "/clusters/demo-cluster/scale/", {"instance_count": ONE_WRITTEN_LONG}, headers=HTMX
+    )
+
+    assert response.status_code == 200
+    assert "Enter a whole number." in response.content.decode()
+    assert not Operation.objects.filter(action=Operation.Action.SCALE).exists()
