@@ -40,6 +40,16 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_pair(name, default):
+    """Two comma-separated values, such as a header and the value it must have."""
+    items = env_list(name, None)
+    if items is None:
+        return default
+    if len(items) != 2:
+        raise ImproperlyConfigured(f"{name} must be two values separated by a comma, not {items!r}")
+    return tuple(items)
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -48,6 +58,18 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- Serving over HTTPS ------------------------------------------------------------------------
+# Off by default: `make run` serves plain HTTP on loopback. Behind HTTPS, README "Serving it for
+# real" lists the values that make `manage.py check --deploy` clean.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The header a TLS-terminating proxy sets, and its value for HTTPS: HTTP_X_FORWARDED_PROTO,https.
+SECURE_PROXY_SSL_HEADER = env_pair("SECURE_PROXY_SSL_HEADER", None)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
