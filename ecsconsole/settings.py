@@ -1,6 +1,7 @@
 """Settings for ECS Console: the environment is the only switch."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "template_partials",
+    "axes",
     "clusters",
     "resources",
     "firstrun",
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "clusters.middleware.RegionMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ecsconsole.urls"
@@ -138,6 +142,32 @@ AUTH_PASSWORD_VALIDATORS = []
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in throttling (django-axes) ----------------------------------------------------------
+# A user name is locked after SIGN_IN_FAILURES_PER_USER wrong passwords, from any address; an
+# address only after SIGN_IN_FAILURES_PER_ADDRESS, whatever the names tried. A class of 30 behind
+# one NAT shares one address: if every learner typed a wrong password until their own name was
+# locked, the class would make 30 x 5 = 150 failures, half the address limit. Failures count for
+# SIGN_IN_COOLOFF_MINUTES after the last one; a lockout ends when they stop counting.
+# ecsconsole/throttling.py gives each parameter its own limit (axes has one for all).
+SIGN_IN_FAILURE_LIMITS = {
+    "username": env_int("SIGN_IN_FAILURES_PER_USER", 5),
+    "ip_address": env_int("SIGN_IN_FAILURES_PER_ADDRESS", 300),
+}
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first, so a locked-out sign-in is refused unchecked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "ecsconsole.throttling.PerParameterLimitHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted alone: a name or an address
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMITS["username"]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_COOLOFF_MINUTES", 15))
+# Tries while locked out are refused without counting, so they neither lengthen the lockout nor
+# add to the address's count; a success does not wipe failures (axes would wipe every failure
+# from the address too, other people's included), they age out.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
