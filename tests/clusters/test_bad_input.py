@@ -170,7 +170,9 @@ def test_a_cluster_name_that_cannot_be_one_is_not_found_without_asking_aws(
     assert aws_calls == []
 
 
-@pytest.mark.parametrize("instance_id", ["not-an-id", "1" * 5000, "3330a8a91d15464ea30662d5840164c"])
+@pytest.mark.parametrize(
+    "instance_id", ["not-an-id", "1" * 5000, "3330a8a91d15464ea30662d5840164c"]
+)
 @pytest.mark.parametrize("action", ["", "deregister/"])
 def test_a_container_instance_id_that_cannot_be_one_is_not_found_without_asking_ecs_for_it(
     signed_in, aws_calls, instance_id, action

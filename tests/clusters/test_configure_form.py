@@ -346,7 +346,8 @@ def test_a_cluster_takes_at_most_50_tags():
 
 
 @pytest.mark.parametrize(
-    "key, value", [("team", "blue"), ("équipe 2", "Ünïcode ½"), ("cost/centre:42", "a+b=c_d-e@f.g")]
+    "key, value",
+    [("team", "blue"), ("équipe 2", "Ünïcode ½"), ("cost/centre:42", "a+b=c_d-e@f.g")],
 )
 def test_a_tag_may_use_letters_numbers_spaces_and_the_marks_ecs_takes(key, value):
     assert tag_errors((key, value)) == []
