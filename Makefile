@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # npm ci writes this file last: it stands for node_modules installed from package-lock.json.
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: run test bench venv clean-cloud
+.PHONY: run test bench fuzz venv clean-cloud
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	scripts/ensure-system-packages venv
@@ -37,3 +37,7 @@ test: venv $(NODE_MODULES)
 bench: venv $(NODE_MODULES)
 	scripts/ensure-system-packages test
 	TEST_DATABASE_PATH=var/bench.sqlite3 $(PY) -m pytest benchmarks -p no:cacheprovider -s
+
+# 10,000 random posts to every page that takes a form: none may answer 5xx.
+fuzz: venv
+	FUZZ_EXAMPLES=10000 $(PY) -m pytest tests/clusters/test_fuzzed_posts.py -p no:cacheprovider -s

@@ -14,6 +14,7 @@ from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
     NoCredentialsError,
 )
+from botocore.parsers import ResponseParserError
 from django.conf import settings
 
 # Codes AWS uses for "try again later"; botocore's standard mode has already retried these by
@@ -31,6 +32,13 @@ RETRYABLE_CODES = {
     "ServerException",
     "RequestTimeout",
 }
+
+
+# Everything botocore raises about a call: ClientError (AWS said no), BotoCoreError (the call
+# could not be made, sent or answered), and ResponseParserError, which derives from Exception
+# alone: an answer that is not the protocol's XML or JSON, such as a proxy's page of text.
+BOTOCORE_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+MAX_PARSER_REASON_LENGTH = 300
 
 
 class AwsError(Exception):
@@ -80,6 +88,10 @@ def as_aws_error(error):
         return AwsError(message, code=code)
     if isinstance(error, BotoConnectionError):
         return AwsUnavailable(f"Could not reach AWS: {error}")
+    if isinstance(error, ResponseParserError):
+        # botocore's words end with the start of what it read, which may be a whole page.
+        reason = " ".join(str(error).split())[:MAX_PARSER_REASON_LENGTH]
+        return AwsUnavailable(f"The endpoint's answer could not be read as an AWS answer: {reason}")
     if isinstance(error, NoCredentialsError):
         return AwsError(
             "No AWS credentials were found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
@@ -95,7 +107,7 @@ def translate_errors(function):
     def wrapper(*args, **kwargs):
         try:
             return function(*args, **kwargs)
-        except (ClientError, BotoCoreError) as error:
+        except BOTOCORE_ERRORS as error:
             raise as_aws_error(error) from error
 
     return wrapper

@@ -8,6 +8,7 @@ judge only the fields in use for the choices made, and ignore the rest as the pa
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django import forms
@@ -43,6 +44,26 @@ FARGATE_CAPACITY_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 # The longest CIDR block or port range worth reading: anything longer is refused unparsed.
 MAX_CIDR_LENGTH = len("255.255.255.255/32")
 MAX_PORT_RANGE_LENGTH = len("65535 - 65535")
+# The longest text a number field reads: longer than any number the console takes (16384 GiB,
+# a price of 0.00001 dollars), far shorter than text that costs time to parse.
+MAX_NUMBER_LENGTH = 20
+
+
+class ShortNumberMixin:
+    """A number field that refuses, unparsed, text longer than any number it takes."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and len(value.strip()) > MAX_NUMBER_LENGTH:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class WholeNumberField(ShortNumberMixin, forms.IntegerField):
+    pass
+
+
+class PriceField(ShortNumberMixin, forms.DecimalField):
+    pass
 
 
 class TemplateChoiceForm(forms.Form):
@@ -53,10 +74,23 @@ class TemplateChoiceForm(forms.Form):
     )
 
 
+CLUSTER_NAME_MAX_LENGTH = 255
+# \A and \Z, not ^ and $: "$" also matches before a final line break.
 cluster_name_validator = RegexValidator(
-    r"^[A-Za-z0-9_-]+$",
+    r"\A[A-Za-z0-9_-]+\Z",
     "Use only letters (uppercase and lowercase), numbers, hyphens and underscores.",
 )
+# A container instance id as ECS writes it: 32 hex digits, or a UUID before long ARNs (2018-2021).
+CONTAINER_INSTANCE_ID = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+
+
+def is_cluster_name(value):
+    """Whether a name taken from an address could be an ECS cluster's, before ECS is asked."""
+    return len(value) <= CLUSTER_NAME_MAX_LENGTH and bool(cluster_name_validator.regex.match(value))
+
+
+def is_container_instance_id(value):
+    return CONTAINER_INSTANCE_ID.fullmatch(value) is not None
 
 
 def parse_cidr(value, label):
@@ -110,20 +144,59 @@ def parse_port_range(value):
     return low, high
 
 
+# ECS's Tag pattern, ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$ for keys and values alike (ECS API
+# Reference, "Tag"): letters, separators (spaces) and numbers of any script, and these marks.
+TAG_MARKS = frozenset("_.:/=+-@")
+
+
+def _check_tag_characters(text, part):
+    refused = dict.fromkeys(
+        character
+        for character in text
+        if character not in TAG_MARKS and unicodedata.category(character)[0] not in "LZN"
+    )
+    if refused:
+        shown = " ".join(repr(character)[1:-1] for character in refused)
+        raise forms.ValidationError(
+            f"ECS does not take {shown} in a tag {part}: use letters, numbers, spaces and "
+            "_ . : / = + - @ only."
+        )
+
+
 class TagForm(forms.Form):
     key = forms.CharField(max_length=128, required=False, label="Key")
     value = forms.CharField(max_length=256, required=False, label="Value")
+
+    def __init__(self, *args, stack_tags=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Whether a CloudFormation stack carries the tags too: its tags need a value.
+        self.stack_tags = stack_tags
 
     def clean_key(self):
         key = self.cleaned_data["key"]
         if key.lower().startswith("aws:"):
             raise forms.ValidationError("Tag keys may not start with aws:, which AWS keeps for itself.")
+        _check_tag_characters(key, "key")
         return key
+
+    def clean_value(self):
+        value = self.cleaned_data["value"]
+        _check_tag_characters(value, "value")
+        return value
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("value") and not cleaned.get("key") and "key" not in self.errors:
             self.add_error("key", "A tag with a value needs a key.")
+        if self.stack_tags and cleaned.get("key") and not cleaned.get("value"):
+            if "value" not in self.errors:
+                # CloudFormation API Reference, "Tag": Value, length 1 to 256, required. ECS
+                # and Auto Scaling take an empty value; the stack's CreateStack does not.
+                self.add_error(
+                    "value",
+                    "Enter a value: this cluster's CloudFormation stack carries its tags, and "
+                    "CloudFormation takes a tag only with a value (1 to 256 characters).",
+                )
         return cleaned
 
 
@@ -160,7 +233,9 @@ class BaseTagFormSet(forms.BaseFormSet):
             {"key": data.get(f"tags-{index}-key", ""), "value": data.get(f"tags-{index}-value", "")}
             for index in range(total)
         ]
-        if remove is not None and remove.isdigit() and int(remove) < len(rows):
+        # The Remove buttons send a row number; anything else (other digits, thousands of
+        # them) names no row and removes nothing.
+        if remove is not None and re.fullmatch(r"[0-9]{1,3}", remove) and int(remove) < len(rows):
             rows.pop(int(remove))
         if add:
             rows.append({"key": "", "value": ""})
@@ -277,7 +352,7 @@ class ClusterForm(forms.Form):
 
     cluster_name = forms.CharField(
         label="Cluster name",
-        max_length=255,
+        max_length=CLUSTER_NAME_MAX_LENGTH,
         validators=[cluster_name_validator],
         help_text="Up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores "
         "are allowed.",
@@ -305,6 +380,12 @@ class ClusterForm(forms.Form):
     def wants_new_vpc(self):
         """Whether the person asked for a new VPC; each template asks in its own way."""
         return False
+
+    @property
+    def makes_stack(self):
+        """Whether the choices made need a CloudFormation stack (as the configuration's
+        `makes_stack` will say): without instances, only a new VPC does."""
+        return self.wants_new_vpc
 
     def field_in_use(self, name):
         """Whether a field applies to the choices made: the page hides those that do not, and
@@ -436,7 +517,7 @@ class Ec2ClusterForm(ClusterForm):
         required=False,
         widget=forms.RadioSelect,
     )
-    spot_max_price = forms.DecimalField(
+    spot_max_price = PriceField(
         label="Maximum bid price (per instance/hour)",
         required=False,
         max_digits=10,
@@ -453,11 +534,11 @@ class Ec2ClusterForm(ClusterForm):
         help_text="Burstable instances may then run above their baseline for as long as they "
         "need, at extra cost.",
     )
-    instance_count = forms.IntegerField(
+    instance_count = WholeNumberField(
         label="Number of instances", min_value=0, max_value=1000, initial=1, required=False
     )
     ami_id = forms.ChoiceField(label="EC2 AMI ID", required=False)
-    volume_size = forms.IntegerField(
+    volume_size = WholeNumberField(
         label=AmiFamily.AMAZON_LINUX_2.volume_label, required=False, min_value=1
     )
     key_name = forms.ChoiceField(
@@ -515,6 +596,10 @@ class Ec2ClusterForm(ClusterForm):
     @property
     def wants_instances(self):
         return not self["empty_cluster"].value()
+
+    @property
+    def makes_stack(self):
+        return self.wants_instances
 
     @property
     def wants_spot(self):
@@ -759,7 +844,7 @@ class Ec2WindowsClusterForm(Ec2ClusterForm):
 
 
 class ScaleInstancesForm(forms.Form):
-    instance_count = forms.IntegerField(
+    instance_count = WholeNumberField(
         label="Desired number of instances", min_value=0, max_value=1000
     )
 

@@ -28,6 +28,8 @@ from .forms import (
     TagFormSet,
     TemplateChoiceForm,
     WizardOptions,
+    is_cluster_name,
+    is_container_instance_id,
 )
 from .middleware import is_ecs_region
 from .models import STACK_RESOURCE_ROWS, Deregistration, Operation, Template
@@ -106,7 +108,7 @@ def configure_cluster(request, template):
         tags.extra = 0 if rows else 1
     else:
         form = form_class(data, options=options)
-        tags = TagFormSet(data, prefix="tags")
+        tags = TagFormSet(data, prefix="tags", form_kwargs={"stack_tags": form.makes_stack})
         if data is not None:
             valid = all([form.is_valid(), tags.is_valid()])
             if request.htmx and "_validate" in data:
@@ -131,7 +133,7 @@ def _field_messages(request, form, tags, name):
     if name in form.fields:
         field = form[name]
     else:
-        match = re.fullmatch(r"tags-(\d{1,3})-(key|value)", name)
+        match = re.fullmatch(r"tags-([0-9]{1,3})-(key|value)", name)
         if match and int(match.group(1)) < len(tags.forms):
             field = tags.forms[int(match.group(1))][match.group(2)]
     context = {"form": form, "checked_field": field}
@@ -191,6 +193,8 @@ def with_cluster(view):
 
     @functools.wraps(view)
     def wrapper(request, name, *args, **kwargs):
+        if not is_cluster_name(name):
+            raise NotFound(f"There is no cluster {name} in {request.region}.")
         try:
             cluster = inventory.cluster(request.region, name)
             stack = inventory.wizard_stack(request.region, name) if cluster else None
@@ -318,12 +322,9 @@ def cluster_detail(request, cluster, stack, tab="services"):
 
 
 def _container_instance_or_404(request, cluster, instance_id):
-    try:
+    found = ()
+    if is_container_instance_id(instance_id):
         found = inventory.container_instances(request.region, cluster.name, ids=[instance_id])
-    except AwsError as error:
-        if error.code not in ("InvalidParameterException", "ClientException"):
-            raise
-        found = ()  # not the shape of a container instance id
     if not found:
         raise NotFound(
             f"Cluster {cluster.name} has no container instance {instance_id}.",

@@ -1,6 +1,7 @@
 """Settings for ECS Console: the environment is the only switch."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -40,6 +41,16 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_pair(name, default):
+    """Two comma-separated values, such as a header and the value it must have."""
+    items = env_list(name, None)
+    if items is None:
+        return default
+    if len(items) != 2:
+        raise ImproperlyConfigured(f"{name} must be two values separated by a comma, not {items!r}")
+    return tuple(items)
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -48,6 +59,18 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- Serving over HTTPS ------------------------------------------------------------------------
+# Off by default: `make run` serves plain HTTP on loopback. Behind HTTPS, README "Serving it for
+# real" lists the values that make `manage.py check --deploy` clean.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The header a TLS-terminating proxy sets, and its value for HTTPS: HTTP_X_FORWARDED_PROTO,https.
+SECURE_PROXY_SSL_HEADER = env_pair("SECURE_PROXY_SSL_HEADER", None)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -58,6 +81,7 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "template_partials",
+    "axes",
     "clusters",
     "resources",
     "firstrun",
@@ -74,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "clusters.middleware.RegionMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ecsconsole.urls"
@@ -116,6 +142,32 @@ AUTH_PASSWORD_VALIDATORS = []
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in throttling (django-axes) ----------------------------------------------------------
+# A user name is locked after SIGN_IN_FAILURES_PER_USER wrong passwords, from any address; an
+# address only after SIGN_IN_FAILURES_PER_ADDRESS, whatever the names tried. A class of 30 behind
+# one NAT shares one address: if every learner typed a wrong password until their own name was
+# locked, the class would make 30 x 5 = 150 failures, half the address limit. Failures count for
+# SIGN_IN_COOLOFF_MINUTES after the last one; a lockout ends when they stop counting.
+# ecsconsole/throttling.py gives each parameter its own limit (axes has one for all).
+SIGN_IN_FAILURE_LIMITS = {
+    "username": env_int("SIGN_IN_FAILURES_PER_USER", 5),
+    "ip_address": env_int("SIGN_IN_FAILURES_PER_ADDRESS", 300),
+}
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first, so a locked-out sign-in is refused unchecked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "ecsconsole.throttling.PerParameterLimitHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted alone: a name or an address
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMITS["username"]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_COOLOFF_MINUTES", 15))
+# Tries while locked out are refused without counting, so they neither lengthen the lockout nor
+# add to the address's count; a success does not wipe failures (axes would wipe every failure
+# from the address too, other people's included), they age out.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

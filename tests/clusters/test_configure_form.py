@@ -343,3 +343,36 @@ def test_a_cluster_takes_at_most_50_tags():
     assert tag_errors(*[(f"key{i}", "v") for i in range(52)]) == [
         "A cluster can have at most 50 tags; remove 2."
     ]
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("team", "blue"), ("équipe 2", "Ünïcode ½"), ("cost/centre:42", "a+b=c_d-e@f.g")],
+)
+def test_a_tag_may_use_letters_numbers_spaces_and_the_marks_ecs_takes(key, value):
+    assert tag_errors((key, value)) == []
+
+
+@pytest.mark.parametrize(
+    "key, value, refused",
+    [("team#1", "blue", "# in a tag key"), ("team", "<b>", "< > in a tag value"),
+     ("owner", "me, you", ", in a tag value")],
+)
+def test_a_tag_with_a_character_ecs_refuses_names_it(key, value, refused):
+    assert tag_errors((key, value)) == [
+        f"ECS does not take {refused}: use letters, numbers, spaces and _ . : / = + - @ only."
+    ]
+
+
+def test_a_tag_without_a_value_is_refused_only_when_a_cloudformation_stack_carries_the_tags():
+    data = tag_data(("team", ""))
+    for_the_stack = TagFormSet(data, prefix="tags", form_kwargs={"stack_tags": True})
+    for_ecs_alone = TagFormSet(data, prefix="tags")
+
+    assert not for_the_stack.is_valid()
+    assert for_the_stack.errors[0]["value"] == [
+        "Enter a value: this cluster's CloudFormation stack carries its tags, and CloudFormation "
+        "takes a tag only with a value (1 to 256 characters)."
+    ]
+    assert for_ecs_alone.is_valid()
+    assert for_ecs_alone.tags == (Tag("team", ""),)

@@ -61,6 +61,17 @@ def sign_in_wrongly(page):
     press("Sign in")(page)
 
 
+def sign_in_wrongly_until_paused(page):
+    """Wrong passwords for one name until sign-in pauses for it (5 with the console's limits)."""
+    for _ in range(5):
+        page.get_by_label("User name").fill("learner")
+        page.get_by_label("Password").fill("not the password")
+        press("Sign in")(page)
+        if page.get_by_role("heading", name="Sign-in paused").count():
+            return
+    raise AssertionError("Five wrong passwords did not pause sign-in")
+
+
 @dataclass(frozen=True)
 class PageState:
     name: str
@@ -75,6 +86,7 @@ CLUSTER = "/clusters/demo-cluster"
 SIGNED_OUT = [
     PageState("Sign in", "/login/"),
     PageState("Sign in, wrong password", "/login/", then=sign_in_wrongly),
+    PageState("Sign-in paused", "/login/", then=sign_in_wrongly_until_paused),
 ]
 
 NO_CLUSTERS = [
