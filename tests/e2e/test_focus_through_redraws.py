@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from clusters.configuration import ScaleRequest
 from clusters.models import Operation, Step
+from clusters.tasks import carry_on_after
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -103,7 +104,10 @@ def test_the_ecs_instances_poll_keeps_focus_on_the_link_the_person_is_on(
 
     wait_for_swaps(page, 2)
     expect(link).to_be_focused()
-    scaling.step(Step.Kind.SCALE).mark_succeeded("Desired number of instances set to 1")
+    # The scale ends as the worker ends it: its last step succeeds, then the operation ends.
+    scaled = scaling.step(Step.Kind.SCALE)
+    scaled.mark_succeeded("Desired number of instances set to 1")
+    carry_on_after(scaled)
 
     expect(page.locator("#cluster-body[hx-trigger]")).to_have_count(0)
     expect(link).to_be_focused()

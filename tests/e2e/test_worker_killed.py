@@ -23,6 +23,7 @@ from .conftest import (
     publishing_to,
     start_celery_worker,
     start_local_cloud,
+    start_redis,
 )
 from .waiting import wait_until
 
@@ -46,6 +47,16 @@ def held_local_cloud():
 @pytest.fixture(scope="module")
 def local_cloud_url(held_local_cloud):
     return held_local_cloud.url
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    """A Redis of this module's own: the session's worker, which may still be running, must not
+    take these tests' tasks and run them against the session's local cloud."""
+    port = free_port()
+    server = start_redis(port, "redis-for-killed-workers")
+    yield f"redis://127.0.0.1:{port}/0"
+    server.stop()
 
 
 @pytest.fixture(scope="module")
