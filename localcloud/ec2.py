@@ -4,6 +4,9 @@ and key pairs with the fingerprints EC2 gives them."""
 import base64
 import contextlib
 import hashlib
+import re
+import threading
+import uuid
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -13,6 +16,7 @@ from moto.ec2.models.amis import Ami, AmiBackend
 from moto.ec2.models.instances import Instance, InstanceBackend
 from moto.ec2.models.key_pairs import KeyPairBackend
 from moto.ec2.models.subnets import Subnet, SubnetRouteTableAssociation
+from moto.ec2.responses.instances import InstanceResponse
 
 from ._patching import replace, wrap
 from .catalog import WINDOWS_OWNER_ID, windows_amis
@@ -35,6 +39,7 @@ def install():
     )
     replace(SubnetRouteTableAssociation, "physical_resource_id", property(_association_id))
     wrap(KeyPairBackend, "create_key_pair", _create_key_pair)
+    wrap(InstanceResponse, "describe_instance_types", _describe_instance_types)
 
 
 def _subnet_from_cloudformation(
@@ -239,3 +244,24 @@ def created_key_fingerprint(private_key_material):
         serialization.NoEncryption(),
     )
     return ":".join(f"{byte:02x}" for byte in hashlib.sha1(der).digest())
+
+
+# DescribeInstanceTypes answers a catalogue fixed for the region (about 1,400 types): moto writes
+# its XML anew each time, which takes seconds, and Configure cluster waits on it. The answer to
+# one question is written once and kept, with a request id of its own for each call, as AWS
+# gives one to every request.
+_instance_type_answers = {}
+_instance_type_answers_lock = threading.Lock()
+_REQUEST_ID = re.compile(r"<requestId>[^<]*</requestId>")
+
+
+def _describe_instance_types(original, response):
+    question = (response.region, repr(sorted(response.querystring.items())))
+    with _instance_type_answers_lock:
+        body = _instance_type_answers.get(question)
+    if body is None:
+        # A refusal (an unknown type) is raised by original and answered by moto as usual.
+        _status, _headers, body = response.serialized(original(response))
+        with _instance_type_answers_lock:
+            _instance_type_answers[question] = body
+    return _REQUEST_ID.sub(f"<requestId>{uuid.uuid4()}</requestId>", body, count=1)

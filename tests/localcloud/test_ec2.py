@@ -7,6 +7,9 @@ import inspect
 import json
 import struct
 
+import pytest
+from botocore.exceptions import ClientError
+
 from cryptography.hazmat.primitives import serialization
 from moto.ec2.models.key_pairs import KeyPairBackend
 
@@ -201,3 +204,29 @@ def test_the_key_pair_method_the_local_cloud_wraps_keeps_its_signature():
     # An upgrade of moto that changes it must fail here, not quietly skip the fix.
     original = KeyPairBackend._localcloud_original_create_key_pair
     assert list(inspect.signature(original).parameters) == ["self", "name", "key_type", "tags"]
+
+
+def test_the_instance_type_catalogue_is_the_same_each_time_with_a_request_id_per_call(aws):
+    first = aws.ec2.describe_instance_types()
+    second = aws.ec2.describe_instance_types()
+
+    assert first["InstanceTypes"] == second["InstanceTypes"]
+    assert "t2.micro" in {t["InstanceType"] for t in first["InstanceTypes"]}
+    assert (
+        first["ResponseMetadata"]["RequestId"] != second["ResponseMetadata"]["RequestId"]
+    )
+
+
+def test_a_question_about_other_instance_types_gets_its_own_answer(aws):
+    asked = aws.ec2.describe_instance_types(InstanceTypes=["t2.micro", "m5.large"])
+    everything = aws.ec2.describe_instance_types()
+
+    assert sorted(t["InstanceType"] for t in asked["InstanceTypes"]) == ["m5.large", "t2.micro"]
+    assert len(everything["InstanceTypes"]) > 100
+
+
+def test_an_unknown_instance_type_is_refused_as_aws_refuses_it(aws):
+    with pytest.raises(ClientError) as refused:
+        aws.ec2.describe_instance_types(InstanceTypes=["t2.gigantic"])
+
+    assert refused.value.response["Error"]["Code"] == "InvalidInstanceType"
