@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 DEFAULT_REGIONS = ("us-east-1",)
 READY_LINE = "Local cloud ready on"
@@ -75,6 +76,10 @@ class LocalCloud:
         self._server.start()
         self._warm_up()
         self._spawn(self._run_agent, "localcloud-agent")
+        # Not joined at stop: a stop must not wait seconds for an answer nobody needs any more.
+        threading.Thread(
+            target=self._write_the_instance_type_catalogue, name="localcloud-catalogue", daemon=True
+        ).start()
 
     def stop(self):
         self._stopping.set()
@@ -152,6 +157,21 @@ class LocalCloud:
         session.client(
             "iam", region_name=self.configured_regions[0], endpoint_url=self.endpoint_url
         ).list_roles()
+
+    def _write_the_instance_type_catalogue(self):
+        """Ask once for every instance type, as Configure cluster does, so the answer is written
+        and kept (localcloud/ec2.py) before the first person opens that page. In the background:
+        it takes seconds, and nothing else needs to wait for it."""
+        try:
+            for region in self.configured_regions:
+                ec2 = self._session().client(
+                    "ec2", region_name=region, endpoint_url=self.endpoint_url
+                )
+                for _ in ec2.get_paginator("describe_instance_types").paginate():
+                    pass
+        except (BotoCoreError, ClientError):
+            if not self._stopping.is_set():
+                log.exception("Could not write the instance type catalogue ahead")
 
     def _run_agent(self):
         from .agent import EcsAgentEmulator
