@@ -72,6 +72,15 @@ def test_each_cluster_resource_opens_its_page_and_its_breadcrumb_leads_back(
     screenshot("ec2-instance")
     back_to_the_cluster_by_its_breadcrumb(page)
 
+    # Usable at 1024 px: the widest pages keep every column, scrolling within their panels.
+    page.set_viewport_size({"width": 1024, "height": 800})
+    for label in ("CloudFormation stack", "Auto Scaling group"):
+        cluster_resource(page, label).click()
+        expect(page.get_by_role("navigation", name="Breadcrumb")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+        screenshot(f"{label.lower().replace(' ', '-')}-1024")
+        back_to_the_cluster_by_its_breadcrumb(page)
+
 
 def download_template(page, template_format, folder):
     """Open the stack's page from the cluster's and download its template; the file's path."""
