@@ -245,3 +245,17 @@ def test_user_data_that_is_gzipped_or_binary_is_shown_for_what_it_is():
     assert reads.UserData.from_base64(gzipped).text == "#!/bin/bash\necho hi\n"
     assert reads.UserData.from_base64(binary).text is None
     assert reads.UserData.from_base64("").is_empty
+
+
+def test_a_spot_groups_page_shows_the_launch_template_of_its_mixed_instances_policy(
+    signed_in, launch, finish
+):
+    spot = finish(launch(provisioning_model="spot", instance_type=["t3.micro", "t3a.micro"]))
+    assert spot.has_succeeded, [s.message for s in spot.steps.all()]
+    group_name = made(spot, LogicalId.AUTO_SCALING_GROUP)
+
+    html = page(signed_in, "auto_scaling_group", group_name)
+
+    group = reads.auto_scaling_group(REGION, group_name)
+    assert group.launch_template.template_id == made(spot, LogicalId.LAUNCH_TEMPLATE)
+    assert "echo ECS_CLUSTER=demo-cluster &gt;&gt; /etc/ecs/ecs.config" in html
