@@ -44,6 +44,11 @@ def test_each_cluster_resource_on_the_launch_status_page_leads_to_its_page(
     html = signed_in.get(lab_cluster.get_absolute_url()).content.decode()
 
     assert expected_resource_links(lab_cluster) <= links_of(html)
+    # The role and the stack are linked from their steps: the rows stay the console's own.
+    resources = html[html.index('id="cluster-resources"') :]
+    assert "<dt>CloudFormation stack</dt>" not in resources
+    assert "View IAM role ecsInstanceRole</a>" in html
+    assert f"View stack {STACK}</a>" in html
 
 
 def test_the_cluster_page_lists_its_resources_and_the_operations_that_made_and_scaled_it(
