@@ -47,6 +47,9 @@ class OperationQuerySet(models.QuerySet):
     def for_cluster(self, region, cluster_name):
         return self.filter(region=region, cluster_name=cluster_name)
 
+    def in_region(self, region):
+        return self.filter(region=region)
+
     def unfinished(self):
         """Operations running, or queued behind one that is."""
         return self.filter(state__in=[Operation.State.QUEUED, Operation.State.RUNNING])
@@ -209,6 +212,15 @@ class Operation(models.Model):
     @property
     def has_succeeded(self):
         return all(step.state == Step.State.SUCCEEDED for step in self.steps.all())
+
+    @property
+    def outcome(self):
+        """How it went, in the words of the history lists."""
+        if self.has_failed:
+            return "Failed"
+        if self.has_succeeded:
+            return "Succeeded"
+        return self.get_state_display() if self.state == self.State.QUEUED else "In progress"
 
     def cluster_resources(self):
         """(label, value) rows of what the launch made, once the stack has said what it made."""

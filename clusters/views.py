@@ -79,7 +79,12 @@ def cluster_list(request):
         error = None
     except AwsError as aws_error:
         clusters, error = [], str(aws_error)
-    return render(request, "clusters/cluster_list.html", {"clusters": clusters, "error": error})
+    # Kept after a cluster is gone, so a delete's own status page stays reachable.
+    recent = Operation.objects.in_region(request.region).prefetch_related("steps")[
+        :RECENT_OPERATIONS_LENGTH
+    ]
+    context = {"clusters": clusters, "error": error, "recent_operations": recent}
+    return render(request, "clusters/cluster_list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -318,7 +323,27 @@ def cluster_detail(request, cluster, stack, tab="services"):
         if not context["polling"]:
             response.status_code = HttpResponseStopPolling.status_code
         return response
+    context.update(_history(request.region, cluster.name))
     return render(request, "clusters/cluster_detail.html", context)
+
+
+# How many of a cluster's operations its page lists, and of a region's the Clusters page lists.
+CLUSTER_HISTORY_LENGTH = 20
+RECENT_OPERATIONS_LENGTH = 10
+
+
+def _history(region, cluster_name):
+    """The operations asked of the cluster, newest first, and the launch whose Cluster
+    Resources the page lists (read from its rows: no AWS call)."""
+    history = list(
+        Operation.objects.for_cluster(region, cluster_name).prefetch_related("steps")[
+            :CLUSTER_HISTORY_LENGTH
+        ]
+    )
+    launch = next(
+        (op for op in history if op.action == Operation.Action.CREATE and op.has_succeeded), None
+    )
+    return {"history": history, "launch": launch}
 
 
 def _container_instance_or_404(request, cluster, instance_id):

@@ -1,9 +1,14 @@
-"""Auto Scaling groups that balance their instances across Availability Zones, as AWS does."""
+"""Auto Scaling groups that balance their instances across Availability Zones and keep their
+activity history, as AWS does."""
 
 import copy
+import uuid
 from collections import Counter
+from datetime import datetime, timezone
 
 from moto.autoscaling.models import FakeAutoScalingGroup, autoscaling_backends
+from moto.autoscaling.responses import AutoScalingResponse
+from moto.core.responses import ActionResult
 
 from ._patching import replace, wrap
 
@@ -11,6 +16,8 @@ from ._patching import replace, wrap
 def install():
     wrap(FakeAutoScalingGroup, "replace_autoscaling_group_instances", _launch_balanced)
     wrap(FakeAutoScalingGroup, "set_desired_capacity", _set_desired_capacity)
+    # moto answers DescribeScalingActivities with no activities at all.
+    replace(AutoScalingResponse, "describe_scaling_activities", _describe_scaling_activities)
     replace(
         FakeAutoScalingGroup,
         "update_from_cloudformation_json",
@@ -106,7 +113,78 @@ def _set_desired_capacity(original, self, new_capacity):
     excess = len(self.active_instances()) - (target or 0)
     if excess > 0:
         _order_for_scale_in(self, excess)
-    return original(self, new_capacity)
+    created = not hasattr(self, "localcloud_activities")
+    previous_desired = 0 if created else self.desired_capacity
+    before = [state.instance.id for state in self.active_instances()]
+    result = original(self, new_capacity)
+    after = [state.instance.id for state in self.active_instances()]
+    _record_activities(self, created, previous_desired, before, after)
+    return result
+
+
+def _record_activities(group, created, previous_desired, before, after):
+    """One Successful activity per instance launched or terminated, newest first, with the
+    Description and Cause AWS writes (DescribeScalingActivities in the Auto Scaling API
+    Reference; "Verify a scaling activity for an Auto Scaling group" in the user guide)."""
+    activities = group.__dict__.setdefault("localcloud_activities", [])
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if created:
+        request = "a user request created an AutoScalingGroup"
+    else:
+        request = (
+            "a user request update of AutoScalingGroup constraints to min: "
+            f"{group.min_size}, max: {group.max_size}, desired: {group.desired_capacity}"
+        )
+    request += f" changing the desired capacity from {previous_desired} to {group.desired_capacity}."
+    launched = [i for i in after if i not in before]
+    terminated = [i for i in before if i not in after]
+    for instance_id in launched:
+        index = len(before) + launched.index(instance_id)
+        cause = (
+            f"At {stamp} {request}  At {stamp} an instance was started in response to a "
+            "difference between desired and actual capacity, increasing the capacity from "
+            f"{index} to {index + 1}."
+        )
+        activities.insert(0, _activity(group, f"Launching a new EC2 instance: {instance_id}", cause, now))
+    for position, instance_id in enumerate(terminated):
+        count = len(before) - position
+        cause = (
+            f"At {stamp} {request}  At {stamp} an instance was taken out of service in response "
+            "to a difference between desired and actual capacity, shrinking the capacity from "
+            f"{count} to {count - 1}."
+        )
+        activities.insert(0, _activity(group, f"Terminating EC2 instance: {instance_id}", cause, now))
+
+
+def _activity(group, description, cause, at):
+    return {
+        "ActivityId": str(uuid.uuid4()),
+        "AutoScalingGroupName": group.name,
+        "AutoScalingGroupARN": group.arn,
+        "Description": description,
+        "Cause": cause,
+        "StartTime": at,
+        "EndTime": at,
+        "StatusCode": "Successful",
+        "Progress": 100,
+        "Details": "{}",
+    }
+
+
+def _describe_scaling_activities(self):
+    name = self._get_param("AutoScalingGroupName")
+    wanted = set(self._get_param("ActivityIds", []) or [])
+    groups = self.autoscaling_backend.autoscaling_groups
+    chosen = [groups[name]] if name in groups else [] if name else list(groups.values())
+    activities = [
+        activity
+        for group in chosen
+        for activity in getattr(group, "localcloud_activities", [])
+        if not wanted or activity["ActivityId"] in wanted
+    ]
+    activities.sort(key=lambda activity: activity["StartTime"], reverse=True)
+    return ActionResult({"Activities": activities})
 
 
 def _order_for_scale_in(group, count):

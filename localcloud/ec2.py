@@ -182,6 +182,21 @@ def _add_block_device(
     )
 
 
+def _delete_on_termination_by_default(reservation, mappings):
+    """An EBS mapping that leaves DeleteOnTermination out gets AWS's default, true (EC2 API
+    Reference, EbsBlockDevice and LaunchTemplateEbsBlockDeviceRequest: "Default: true"); moto
+    reads it as false."""
+    devices = [
+        m["DeviceName"]
+        for m in mappings
+        if "Ebs" in m and "DeleteOnTermination" not in m["Ebs"] and m.get("NoDevice") != ""
+    ]
+    for instance in reservation.instances:
+        for device in devices:
+            if device in instance.block_device_mapping:
+                instance.block_device_mapping[device].delete_on_termination = True
+
+
 def _run_instances(original, self, image_id, count, user_data, security_group_names, **kwargs):
     launch_template = kwargs.get("launch_template")
     data = self._get_template_from_args(launch_template).data if launch_template else {}
@@ -198,6 +213,9 @@ def _run_instances(original, self, image_id, count, user_data, security_group_na
     if not kwargs.get("security_group_ids") and not security_group_names and primary.get("Groups"):
         kwargs["security_group_ids"] = list(primary["Groups"])
     reservation = original(self, image_id, count, user_data, security_group_names, **kwargs)
+    _delete_on_termination_by_default(
+        reservation, kwargs.get("block_device_mappings") or data.get("BlockDeviceMappings") or []
+    )
     if not launch_template or kwargs.get("iam_instance_profile"):
         return reservation
     profile = data.get("IamInstanceProfile") or {}

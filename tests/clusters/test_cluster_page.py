@@ -31,9 +31,9 @@ def test_the_ecs_instances_tab_shows_the_host_its_agent_and_its_resources(signed
     assert row.agent_version == ami["ecs_agent_version"]
     assert row.docker_version == ami["ecs_runtime_version"]
     assert f'<a href="/clusters/demo-cluster/container-instances/{row.id}/">{row.id}</a>' in page
-    # Step 13 of the lab: the EC2 instance id is a link too.
+    # Step 13 of the lab: the EC2 instance id is a link too, to the instance's own page.
     assert (
-        f'<a href="/clusters/demo-cluster/container-instances/{row.id}/#ec2-instance">'
+        f'<a href="/clusters/demo-cluster/ec2-instances/{row.ec2_instance_id}/">'
         f"{row.ec2_instance_id}</a>" in page
     )
     assert f"<td>{ami['ecs_agent_version']}</td>" in page
@@ -158,7 +158,7 @@ def test_the_clusters_page_has_a_region_selector_that_remembers_the_choice(signe
     assert Operation.objects.count() == 0
 
 
-def test_the_container_instance_page_links_its_ec2_instance_to_a_section_about_it(
+def test_the_container_instance_page_links_its_ec2_instance_to_its_page_and_sums_it_up(
     signed_in, lab_cluster
 ):
     (row,) = inventory.container_instances(REGION, "demo-cluster")
@@ -168,7 +168,8 @@ def test_the_container_instance_page_links_its_ec2_instance_to_a_section_about_i
 
     page = signed_in.get(f"/clusters/demo-cluster/container-instances/{row.id}/").content.decode()
 
-    assert f'<a href="#ec2-instance">{row.ec2_instance_id}</a>' in page
+    ec2_page = f"/clusters/demo-cluster/ec2-instances/{row.ec2_instance_id}/"
+    assert f'<a href="{ec2_page}">{row.ec2_instance_id}</a>' in page
     section = page.split('<section class="panel" id="ec2-instance"')[1].split("</section>")[0]
     for label, value in [
         ("Instance state", "running"),

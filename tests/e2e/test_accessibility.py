@@ -82,6 +82,7 @@ class PageState:
 
 CONFIGURE = "/create-cluster"
 CLUSTER = "/clusters/demo-cluster"
+STACK = "EC2ContainerService-demo-cluster"
 
 SIGNED_OUT = [
     PageState("Sign in", "/login/"),
@@ -150,6 +151,14 @@ LAB_CLUSTER = [
         f"{CLUSTER}/container-instances/{{container_instance}}/",
         then=open_dialog("Deregister"),
     ),
+    PageState("EC2 instance", f"{CLUSTER}/ec2-instances/{{ec2_instance}}/"),
+    PageState("Auto Scaling group", f"{CLUSTER}/auto-scaling-groups/{{auto_scaling_group}}/"),
+    PageState("Launch template", f"{CLUSTER}/launch-templates/{{launch_template}}/"),
+    PageState("Security group", f"{CLUSTER}/security-groups/{{security_group}}/"),
+    PageState("IAM role", f"{CLUSTER}/iam-roles/ecsInstanceRole/"),
+    PageState("CloudFormation stack", f"{CLUSTER}/stacks/{STACK}/"),
+    PageState("CloudFormation stack, template as JSON", f"{CLUSTER}/stacks/{STACK}/?template=json"),
+    PageState("Resource not found", f"{CLUSTER}/security-groups/sg-0123456789abcdef0/"),
 ]
 
 
@@ -215,8 +224,17 @@ def test_the_pages_of_the_lab_cluster_pass_axe(
         interval=0.2,
     )
 
+    (container_instance,) = ecs.describe_container_instances(
+        cluster="demo-cluster", containerInstances=[arn]
+    )["containerInstances"]
+    made = launch.step("stack").outputs["resources"]
+
     audit_each(
         signed_in_page, live_server.url, LAB_CLUSTER, subtests,
         lab_launch=launch.get_absolute_url(),
         container_instance=arn.rsplit("/", 1)[-1],
+        ec2_instance=container_instance["ec2InstanceId"],
+        auto_scaling_group=made["EcsInstanceAsg"],
+        launch_template=made["EcsInstanceLaunchTemplate"],
+        security_group=made["EcsSecurityGroup"],
     )

@@ -52,3 +52,30 @@ def test_scaling_in_terminates_instances_from_the_fullest_zone(aws):
     aws.autoscaling.update_auto_scaling_group(AutoScalingGroupName="ecs", DesiredCapacity=2)
 
     assert zones(aws) == {"us-east-1a": 1, "us-east-1b": 1}
+
+
+def test_each_launch_and_termination_is_an_activity_newest_first(aws):
+    """DescribeScalingActivities lists what the group did, with AWS's Description and Cause."""
+    _, subnets = two_zone_vpc(aws)
+    auto_scaling_group(aws, subnets, desired=1)
+    [first] = aws.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["ecs"])[
+        "AutoScalingGroups"
+    ][0]["Instances"]
+
+    aws.autoscaling.set_desired_capacity(AutoScalingGroupName="ecs", DesiredCapacity=0)
+
+    activities = aws.autoscaling.describe_scaling_activities(AutoScalingGroupName="ecs")[
+        "Activities"
+    ]
+    assert [a["Description"] for a in activities] == [
+        f"Terminating EC2 instance: {first['InstanceId']}",
+        f"Launching a new EC2 instance: {first['InstanceId']}",
+    ]
+    assert {a["StatusCode"] for a in activities} == {"Successful"}
+    assert "a user request created an AutoScalingGroup changing the desired capacity from 0 to 1." in (
+        activities[1]["Cause"]
+    )
+    assert "shrinking the capacity from 1 to 0." in activities[0]["Cause"]
+    assert aws.autoscaling.describe_scaling_activities(AutoScalingGroupName="other")[
+        "Activities"
+    ] == []

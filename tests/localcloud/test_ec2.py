@@ -51,6 +51,34 @@ def test_a_bigger_root_in_the_launch_template_replaces_the_amis_root(aws):
     assert volumes_of(aws, instance["InstanceId"]) == {"/dev/xvda": 40}
 
 
+def test_a_template_volume_that_leaves_delete_on_termination_out_is_deleted_on_termination(aws):
+    """EC2 API Reference, LaunchTemplateEbsBlockDeviceRequest: DeleteOnTermination "Default:
+    true"; the console's launch template leaves it out."""
+    image_id = recommended(aws)["image_id"]
+    template = aws.ec2.create_launch_template(
+        LaunchTemplateName="ecs",
+        LaunchTemplateData={
+            "ImageId": image_id,
+            "BlockDeviceMappings": [
+                {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 30, "VolumeType": "gp2"}},
+                {
+                    "DeviceName": "/dev/xvdb",
+                    "Ebs": {"VolumeSize": 8, "VolumeType": "gp2", "DeleteOnTermination": False},
+                },
+            ],
+        },
+    )["LaunchTemplate"]
+
+    [instance] = aws.ec2.run_instances(
+        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"]}, MinCount=1, MaxCount=1
+    )["Instances"]
+
+    [reservation] = aws.ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"]
+    mappings = reservation["Instances"][0]["BlockDeviceMappings"]
+    kept = {m["DeviceName"]: m["Ebs"]["DeleteOnTermination"] for m in mappings}
+    assert kept == {"/dev/xvda": True, "/dev/xvdb": False}
+
+
 def test_an_al1_instance_has_its_docker_volume_sized_by_the_launch_template(aws):
     image_id = recommended(aws, "/aws/service/ecs/optimized-ami/amazon-linux/recommended")[
         "image_id"
