@@ -55,7 +55,11 @@ SPOT_ALLOCATION_STRATEGIES = {
 
 
 def linux_user_data(cluster_name):
-    return f"#!/bin/bash\necho ECS_CLUSTER={cluster_name} >> /etc/ecs/ecs.config\n"
+    """The console's own user data, byte for byte as a console launch configuration held it."""
+    return (
+        f"#!/bin/bash\necho ECS_CLUSTER={cluster_name} >> /etc/ecs/ecs.config;"
+        "echo ECS_BACKEND_HOST= >> /etc/ecs/ecs.config;"
+    )
 
 
 def windows_user_data(cluster_name):
