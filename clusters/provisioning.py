@@ -78,7 +78,8 @@ def create_cluster(step):
 @translate_errors
 def attach_instance_role_policy(step):
     operation = step.operation
-    role_name = operation.request.instances.instance_role
+    instances = operation.request.instances
+    role_name = instances.instance_role
     step.mark_in_progress("Attaching IAM policy")
     iam = client("iam", operation.region)
     _calling(
@@ -89,6 +90,12 @@ def attach_instance_role_policy(step):
         Description="Allows EC2 instances in an ECS cluster to access ECS.",
     )
     iam.attach_role_policy(RoleName=role_name, PolicyArn=stack_template.ECS_INSTANCE_ROLE_POLICY)
+    if instances.ssm_host_access:
+        # Attaching twice is a no-op in IAM. Delete Cluster never detaches it: the role may be
+        # one the whole account shares, as AWS's console never touched shared roles.
+        iam.attach_role_policy(
+            RoleName=role_name, PolicyArn=stack_template.SSM_MANAGED_INSTANCE_POLICY
+        )
     _calling(iam.create_instance_profile, "EntityAlreadyExists", InstanceProfileName=role_name)
     profile = iam.get_instance_profile(InstanceProfileName=role_name)["InstanceProfile"]
     if role_name not in {role["RoleName"] for role in profile["Roles"]}:
