@@ -11,4 +11,5 @@ urlpatterns = [
         name="read",
     ),
     path("host-readings/<int:pk>/", views.host_reading, name="reading"),
+    path("clusters/<str:name>/what-was-created/", views.what_was_created, name="checklist"),
 ]

@@ -11,7 +11,7 @@ from clusters.aws import AwsError
 from clusters.forms import is_container_instance_id
 from clusters.views import NotFound, with_cluster
 
-from . import runcommand
+from . import checklist, runcommand
 from .models import HostReading
 
 # The event a finished reading announces, so other parts of the page (the checklist's points 8
@@ -72,3 +72,35 @@ def host_reading(request, pk):
     if reading.has_ended:
         response.status_code = HttpResponseStopPolling.status_code
     return response
+
+
+@require_GET
+@with_cluster
+def what_was_created(request, cluster, stack):
+    """The lab's "What did you learn", answered from AWS for this cluster, point by point."""
+    if request.htmx and request.GET.get("part") == "host-points":
+        # The Host panel has read the host again: redraw points 8 and 9 from its rows.
+        try:
+            found = inventory.container_instances(request.region, cluster.name)
+        except AwsError as error:
+            found, host_error = (), str(error)
+        else:
+            host_error = None
+        context = {
+            "cluster": cluster,
+            "host_points": checklist.host_points(request.region, cluster.name, found),
+            "error": host_error,
+        }
+        return render(request, "hosts/what_was_created.html#host-points", context)
+    context = {"cluster": cluster, "points": (), "host_points": (), "host": None}
+    try:
+        parts = checklist.read_parts(request.region, cluster)
+    except AwsError as error:
+        context["error"] = str(error)
+    else:
+        every_point = checklist.points(parts)
+        context["points"], context["host_points"] = every_point[:7], every_point[7:]
+        context["host"] = next(
+            (ci for ci in parts.container_instances if ci.ec2_instance_id and ci.ec2), None
+        )
+    return render(request, "hosts/what_was_created.html", context)

@@ -201,7 +201,7 @@ def _echo(arguments):
 
 
 def windows_ecs_config(cluster, user_data):
-    """What Initialize-ECSAgent keeps of its arguments (a choice: AWS does not document the file)."""
+    """What Initialize-ECSAgent keeps of its arguments (a choice: AWS documents no file)."""
     lines = []
     if cluster:
         lines.append(f"ECS_CLUSTER={cluster}")
@@ -450,7 +450,9 @@ def _curl(host, arguments):
     url = urls[0].removeprefix("http://")
     answer = introspection(host, url.removeprefix(INTROSPECTION))
     if not url.startswith(INTROSPECTION) or answer is None:
-        error = "" if silent else "curl: (7) Failed to connect to localhost port 51678: Connection refused\n"
+        error = "curl: (7) Failed to connect to localhost port 51678: Connection refused\n"
+        if silent:
+            error = ""
         return Result("", error, 7)
     return Result(answer)
 
@@ -560,7 +562,8 @@ def docker_ps(host, now):
     header = ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]
     docker_version = host.registration.docker_version if host.registration else ""
     # The docker CLI's table became narrower in 20.10 (tabwriter minimum width 20, then 10).
-    min_width = 10 if _version_tuple(docker_version.removeprefix("Docker version ")) >= (20, 10) else 20
+    modern = _version_tuple(docker_version.removeprefix("Docker version ")) >= (20, 10)
+    min_width = 10 if modern else 20
     rows = [header]
     if not host.windows and now >= host.agent_started_at:
         started = host.agent_started_at

@@ -13,7 +13,8 @@ ECS_FOR_EC2 = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServicefor
 
 def attached(role="ecsInstanceRole"):
     iam = boto3.client("iam", region_name=REGION)
-    return {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]}
+    policies = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    return {policy["PolicyArn"] for policy in policies}
 
 
 def test_it_is_on_when_the_page_opens_and_says_why(options):

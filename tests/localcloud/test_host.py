@@ -192,7 +192,10 @@ def test_docker_ps_says_how_long_the_agent_has_been_up_as_docker_does():
 
 def test_docker_logs_use_the_1_5x_format_for_an_agent_before_1_60():
     registered = datetime(2021, 2, 1, 10, 0, 3, tzinfo=timezone.utc)
-    arn = "arn:aws:ecs:us-east-1:123456789012:container-instance/demo/3330a8a91d15464ea30662d5840164cd"
+    arn = (
+        "arn:aws:ecs:us-east-1:123456789012:container-instance/demo/"
+        "3330a8a91d15464ea30662d5840164cd"
+    )
     running = Host(
         "i-0abc", False, registered, "", "demo",
         Registration("demo", arn, "1.50.0", "7afe9831", "Docker version 19.03.13-ce",
