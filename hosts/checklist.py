@@ -409,11 +409,15 @@ def security_group(parts):
         for direction, key in (("inbound", "IpPermissions"), ("outbound", "IpPermissionsEgress")):
             rules = "; ".join(_rule_lines(group.get(key, [])))
             facts.append(Fact(f"{group_id} {direction}", rules or "none"))
-        link = resource_link(
-            f"Security group {group_id}", "resources:security_group", parts.cluster.name, group_id
+        links.append(
+            resource_link(
+                f"Security group {group_id}",
+                "resources:security_group",
+                parts.cluster.name,
+                group_id,
+                fallback=_launch_status_link(parts.region, parts.cluster.name),
+            )
         )
-        if link:
-            links.append(link)
     rule = parts.expected_ingress
     if rule is not None:
         inbound = [p for g in parts.security_groups for p in g.get("IpPermissions", [])]
@@ -428,7 +432,7 @@ def security_group(parts):
     elif not any(g.get("IpPermissions") for g in parts.security_groups):
         problem = "The security group has no inbound rule: nothing can reach the hosts."
     return Point(6, lesson, Verdict.MISSING if problem else Verdict.SEEN, facts=tuple(facts),
-                 problem=problem, links=tuple(links))
+                 problem=problem, links=tuple(dict.fromkeys(link for link in links if link)))
 
 
 def instance_role(parts):
@@ -445,7 +449,11 @@ def instance_role(parts):
     )
     has_ecs = ECS_INSTANCE_ROLE_POLICY in arns
     link = resource_link(
-        f"IAM role {parts.role_name}", "resources:iam_role", parts.cluster.name, parts.role_name
+        f"IAM role {parts.role_name}",
+        "resources:iam_role",
+        parts.cluster.name,
+        parts.role_name,
+        fallback=_launch_status_link(parts.region, parts.cluster.name),
     )
     return Point(
         7, lesson, Verdict.SEEN if has_ecs else Verdict.MISSING, facts=facts,
