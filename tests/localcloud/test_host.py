@@ -349,3 +349,23 @@ def test_a_windows_host_answers_powershell_with_its_config_and_metadata(aws):
     assert config["PluginName"] == "aws:runPowerShellScript"
     assert config["StandardOutputContent"].startswith("ECS_CLUSTER=demo\n")
     assert json.loads(metadata["StandardOutputContent"])["Cluster"] == "demo"
+
+
+def test_a_commands_answer_is_kept_with_the_clouds_state(aws):
+    from localcloud import persistence
+
+    persistence.install()
+    instance_role(aws)
+    instance_id = host(aws)
+    answer = run(aws, instance_id, "cat /etc/ecs/ecs.config")
+    everything = persistence.backends()
+    data = persistence.picture(everything, {id(b): k for k, b in everything.items()})
+
+    persistence.forget_everything()
+    with persistence.restoring():
+        persistence.put_back(data)
+
+    kept = aws.ssm.get_command_invocation(
+        CommandId=answer["CommandId"], InstanceId=instance_id
+    )
+    assert kept["StandardOutputContent"] == "ECS_CLUSTER=demo\nECS_BACKEND_HOST=\n"
