@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.exceptions import ClientError
 
-from clusters.provisioning import EC2_TRUST_POLICY
+from clusters.plan import EC2_TRUST_POLICY
 from localcloud.agent import EcsAgentEmulator
 from localcloud.host import (
     Host,
