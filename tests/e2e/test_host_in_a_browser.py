@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .accessibility import assert_accessible
 from .conftest import open_ecs_instances_tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.e2e]
@@ -76,3 +77,37 @@ def test_what_was_created_answers_the_nine_points_and_the_host_turns_8_and_9_gre
     expect(page.locator("#point-9 pre")).to_contain_text("amazon/amazon-ecs-agent:latest")
     page.locator("#point-8").scroll_into_view_if_needed()
     screenshot("what-was-created-host-read-1280")
+
+
+def test_a_host_ssm_does_not_manage_shows_aws_reason_and_the_policy_to_attach(
+    demo_cluster, cloud, screenshot
+):
+    page = demo_cluster
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # Someone takes the SSM policy off the role: Systems Manager no longer hears from the host.
+    cloud("iam").detach_role_policy(
+        RoleName="ecsInstanceRole",
+        PolicyArn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    )
+    rows = open_ecs_instances_tab(page)
+    rows.first.locator("td").first.get_by_role("link").click()
+    panel = page.get_by_role("region", name="Host")
+
+    panel.get_by_role("button", name="Read the host").click()
+
+    expect(panel.get_by_role("status")).to_have_text(
+        re.compile(r"^Systems Manager refused to run the commands on i-"), timeout=READ_MS
+    )
+    refusal = panel.locator("#host-refusal")
+    expect(refusal).to_contain_text(
+        re.compile(
+            r"InvalidInstanceId: Instances \[\[i-\w+\]\] not in a valid state for account \d+"
+        )
+    )
+    expect(refusal).to_contain_text(
+        "aws iam attach-role-policy --role-name ecsInstanceRole --policy-arn "
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    )
+    panel.scroll_into_view_if_needed()
+    screenshot("host-refused-1280")
+    assert_accessible(page, "Container instance: SSM refused the host")
