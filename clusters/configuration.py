@@ -162,6 +162,8 @@ class Instances:
     key_name: str = ""
     t2_unlimited: bool = False
     spot: Spot | None = None
+    # Attach AmazonSSMManagedInstanceCore to the role, so ECS Console can read the host.
+    ssm_host_access: bool = False
 
     @property
     def instance_type(self):
@@ -250,6 +252,7 @@ def _instances_from_json(data):
         instance_role=data["instance_role"],
         key_name=data.get("key_name", ""),
         t2_unlimited=data.get("t2_unlimited", False),
+        ssm_host_access=data.get("ssm_host_access", False),
         spot=None
         if spot is None
         else Spot(SpotAllocationStrategy(spot["allocation_strategy"]), spot.get("max_price", "")),

@@ -557,6 +557,16 @@ class Ec2ClusterForm(ClusterForm):
     ingress_cidr = forms.CharField(label="CIDR block", required=False, initial="0.0.0.0/0")
     ingress_port = forms.CharField(label="Port range", required=False, initial="80")
     instance_role = forms.ChoiceField(label="Container instance IAM role", required=False)
+    ssm_host_access = forms.BooleanField(
+        label="Let ECS Console read the host (SSM)",
+        required=False,
+        initial=True,
+        help_text="Attaches AmazonSSMManagedInstanceCore to the role, so ECS Console can run "
+        "the lab's cat /etc/ecs/ecs.config and docker ps on the host through AWS Systems "
+        "Manager, without SSH or a key pair; without it Systems Manager refuses the host. On an "
+        "existing role this changes a role the whole account shares, and Delete Cluster leaves "
+        "the policy attached.",
+    )
 
     def __init__(self, *args, options, **kwargs):
         super().__init__(*args, options=options, **kwargs)
@@ -800,6 +810,7 @@ class Ec2ClusterForm(ClusterForm):
             key_name=data["key_name"],
             t2_unlimited=self.offers_t2_unlimited and data["t2_unlimited"],
             spot=spot,
+            ssm_host_access=data["ssm_host_access"],
         )
         ingress = None
         if self.wants_new_security_group:

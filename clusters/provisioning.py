@@ -6,26 +6,15 @@ wants another look (a stack still being built), or None when its row has ended.
 """
 
 import base64
-import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from . import stack_template
+from . import plan, stack_template
 from .aws import client, error_code, translate_errors
 from .models import Step
 
-EC2_TRUST_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 # How many times DeleteCluster is tried again while the agents of a just-deleted stack's
 # instances are still leaving the cluster.
 DELETE_CLUSTER_ATTEMPTS = 24
@@ -33,14 +22,6 @@ DELETE_CLUSTER_ATTEMPTS = 24
 
 def run(step):
     return STEPS[step.kind](step)
-
-
-def _ecs_tags(tags):
-    return [{"key": tag.key, "value": tag.value} for tag in tags]
-
-
-def _cloudformation_tags(tags):
-    return [{"Key": tag.key, "Value": tag.value} for tag in tags]
 
 
 def _calling(function, tolerated_code, **kwargs):
@@ -64,35 +45,27 @@ def create_cluster(step):
     found = ecs.describe_clusters(clusters=[name])["clusters"]
     cluster = next((c for c in found if c["status"] == "ACTIVE"), None)
     if cluster is None:
-        arguments = {"clusterName": name}
-        if configuration.tags:
-            arguments["tags"] = _ecs_tags(configuration.tags)
-        if configuration.container_insights:
-            arguments["settings"] = [{"name": "containerInsights", "value": "enabled"}]
-        if configuration.capacity_providers:
-            arguments["capacityProviders"] = list(configuration.capacity_providers)
-        cluster = ecs.create_cluster(**arguments)["cluster"]
+        cluster = plan.create_cluster(name, configuration).make(ecs)["cluster"]
     step.mark_succeeded(f"ECS cluster {name} successfully created", cluster_arn=cluster["clusterArn"])
 
 
 @translate_errors
 def attach_instance_role_policy(step):
     operation = step.operation
-    role_name = operation.request.instances.instance_role
+    instances = operation.request.instances
+    role_name = instances.instance_role
     step.mark_in_progress("Attaching IAM policy")
     iam = client("iam", operation.region)
-    _calling(
-        iam.create_role,
-        "EntityAlreadyExists",
-        RoleName=role_name,
-        AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY),
-        Description="Allows EC2 instances in an ECS cluster to access ECS.",
-    )
-    iam.attach_role_policy(RoleName=role_name, PolicyArn=stack_template.ECS_INSTANCE_ROLE_POLICY)
-    _calling(iam.create_instance_profile, "EntityAlreadyExists", InstanceProfileName=role_name)
+    create_role, *attach_policies, create_profile, add_role = plan.instance_role(instances)
+    _calling(create_role.make, "EntityAlreadyExists", aws_client=iam)
+    # Attaching twice is a no-op in IAM. Delete Cluster never detaches the SSM policy: the role
+    # may be one the whole account shares, as AWS's console never touched shared roles.
+    for attach in attach_policies:
+        attach.make(iam)
+    _calling(create_profile.make, "EntityAlreadyExists", aws_client=iam)
     profile = iam.get_instance_profile(InstanceProfileName=role_name)["InstanceProfile"]
     if role_name not in {role["RoleName"] for role in profile["Roles"]}:
-        iam.add_role_to_instance_profile(InstanceProfileName=role_name, RoleName=role_name)
+        add_role.make(iam)
     role = iam.get_role(RoleName=role_name)["Role"]
     step.mark_succeeded(
         f"IAM Policy for the role {role_name} successfully attached",
@@ -133,16 +106,10 @@ def create_stack(step):
     stack = _describe_stack(cloudformation, step.outputs.get("stack_id", name))
     if stack is None or stack["StackStatus"] == "DELETE_COMPLETE":
         step.mark_in_progress(f"Creating CloudFormation stack {name}")
-        arguments = {
-            "StackName": name,
-            "TemplateBody": stack_template.template_body(operation.cluster_name, configuration),
-            "Parameters": stack_template.stack_parameters(operation.cluster_name, configuration),
-            "OnFailure": "ROLLBACK",
-            "ClientRequestToken": f"ecs-console-{operation.pk}",
-        }
-        if configuration.tags:
-            arguments["Tags"] = _cloudformation_tags(configuration.tags)
-        stack_id = cloudformation.create_stack(**arguments)["StackId"]
+        call = plan.create_stack(
+            operation.cluster_name, configuration, f"ecs-console-{operation.pk}"
+        )
+        stack_id = call.make(cloudformation)["StackId"]
         step.mark_in_progress(f"Creating CloudFormation stack {name}", stack_id=stack_id)
         stack = _describe_stack(cloudformation, stack_id)
     status = stack["StackStatus"]

@@ -12,6 +12,8 @@ from .configuration import PublicIp, SpotAllocationStrategy
 
 TEMPLATE_VERSION = "2.0.0"
 ECS_INSTANCE_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
+# What lets the host's SSM Agent talk to Systems Manager, so Run Command reaches it.
+SSM_MANAGED_INSTANCE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 STACK_NAME_PREFIX = "EC2ContainerService-"
 # The parameter that holds the desired number of instances: Scale changes only this one.
 DESIRED_COUNT_PARAMETER = "AsgMaxSize"
@@ -55,7 +57,11 @@ SPOT_ALLOCATION_STRATEGIES = {
 
 
 def linux_user_data(cluster_name):
-    return f"#!/bin/bash\necho ECS_CLUSTER={cluster_name} >> /etc/ecs/ecs.config\n"
+    """The console's own user data, byte for byte as a console launch configuration held it."""
+    return (
+        f"#!/bin/bash\necho ECS_CLUSTER={cluster_name} >> /etc/ecs/ecs.config;"
+        "echo ECS_BACKEND_HOST= >> /etc/ecs/ecs.config;"
+    )
 
 
 def windows_user_data(cluster_name):

@@ -15,7 +15,7 @@ from django_htmx.http import (
     trigger_client_event,
 )
 
-from . import inventory, provisioning
+from . import inventory, plan, provisioning
 from .aws import AwsError
 from .configuration import DeleteRequest, ScaleRequest
 from .forms import (
@@ -103,6 +103,7 @@ def configure_cluster(request, template):
         raise Http404("No such cluster template")
     data = request.POST if request.method == "POST" else None
     options = WizardOptions(request.region, template=template)
+    preview = None
 
     if data is not None and ("_add_tag" in data or "_remove_tag" in data):
         # Add tag and Remove are submit buttons, so they work without JavaScript: the page
@@ -118,7 +119,12 @@ def configure_cluster(request, template):
             valid = all([form.is_valid(), tags.is_valid()])
             if request.htmx and "_validate" in data:
                 return _field_messages(request, form, tags, data["_validate"])
-            if valid:
+            if valid and "_preview" in data:
+                # The page again, as typed, with the calls Create would make.
+                preview = plan.preview(
+                    form.cleaned_data["cluster_name"], form.configuration(tags.tags)
+                )
+            elif valid:
                 return _start_and_show(
                     request,
                     Operation.Action.CREATE,
@@ -127,7 +133,13 @@ def configure_cluster(request, template):
                     template=template,
                 )
 
-    context = {"form": form, "tags": tags, "options": options, "template": Template(template)}
+    context = {
+        "form": form,
+        "tags": tags,
+        "options": options,
+        "template": Template(template),
+        "preview": preview,
+    }
     return render(request, "clusters/configure.html", context)
 
 

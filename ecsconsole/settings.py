@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "clusters",
     "resources",
     "firstrun",
+    "hosts",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("firstrun.urls")),
+    # Before clusters: its clusters/<name>/<tab>/ would take clusters/<name>/what-was-created/.
+    path("", include("hosts.urls")),
     path("", include("clusters.urls")),
     path("", include("resources.urls")),
 ]

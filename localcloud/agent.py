@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import boto3
 from botocore.exceptions import ClientError
 
+from .host import agent_commit
+
 ECS_AMI_ROOT = "/aws/service/ecs/optimized-ami"
 
 # When no ECS-optimized AMI parameter names the instance's AMI: the agent of the current AL2 AMI.
@@ -243,7 +245,7 @@ class EcsAgentEmulator:
             ],
             versionInfo={
                 "agentVersion": facts.agent_version,
-                "agentHash": hashlib.sha1(facts.agent_version.encode()).hexdigest()[:8],
+                "agentHash": agent_commit(facts.agent_version),
                 "dockerVersion": facts.docker_version,
             },
             attributes=_attributes(instance, facts),

@@ -1,11 +1,17 @@
 """SSM public parameters as AWS publishes them: ECS AMIs as JSON, and the Windows ones."""
 
+import copy
 import json
 from collections import defaultdict
+from datetime import timedelta, timezone
 
 from moto.core.utils import utcnow
-from moto.ssm.models import Parameter, ParameterDict
+from moto.ec2.exceptions import InvalidInstanceIdError
+from moto.ec2.models import ec2_backends
+from moto.ssm.exceptions import SSMException
+from moto.ssm.models import Parameter, ParameterDict, SimpleSystemManagerBackend
 
+from . import host
 from ._patching import wrap
 from .catalog import ECS_AMI_ROOT, WINDOWS_LATEST_ROOT, windows_amis
 
@@ -13,8 +19,100 @@ from .catalog import ECS_AMI_ROOT, WINDOWS_LATEST_ROOT, windows_amis
 PUBLICATION = 2
 
 
+# The Run Command documents whose scripts the emulated hosts run, and the platform each needs.
+SHELL_DOCUMENTS = {"AWS-RunShellScript": "Linux", "AWS-RunPowerShellScript": "Windows"}
+# How long a command runs on a host: until then GetCommandInvocation says InProgress.
+COMMAND_RUN_TIME = timedelta(seconds=1)
+
+
 def install():
     wrap(ParameterDict, "_check_loading_status", _check_loading_status)
+    wrap(SimpleSystemManagerBackend, "send_command", _send_command)
+    wrap(SimpleSystemManagerBackend, "get_command_invocation", _get_command_invocation)
+
+
+class InvalidInstanceId(SSMException):
+    def __init__(self, message):
+        super().__init__("InvalidInstanceId", message)
+
+
+class UnsupportedPlatformType(SSMException):
+    def __init__(self, message):
+        super().__init__("UnsupportedPlatformType", message)
+
+
+def _send_command(original, self, **kwargs):
+    """SendCommand as AWS answers it: only to instances SSM manages, only with a document made
+    for their platform; the shell documents' scripts then run on the emulated host."""
+    document = kwargs.get("document_name")
+    if document not in SHELL_DOCUMENTS:
+        return original(self, **kwargs)
+    ec2 = ec2_backends[self.account_id][self.region_name]
+    instances = []
+    for instance_id in kwargs.get("instance_ids") or []:
+        try:
+            instance = ec2.get_instance(instance_id)
+        except InvalidInstanceIdError:
+            instance = None
+        if (
+            instance is None
+            or instance.state not in ("running", "pending", "stopped", "stopping")
+            or not host.is_managed_by_ssm(self.account_id, instance)
+        ):
+            # AWS's words for an instance whose SSM Agent does not (or may not) talk to SSM.
+            raise InvalidInstanceId(
+                f"Instances [[{instance_id}]] not in a valid state for account {self.account_id}"
+            )
+        platform = "Windows" if instance.platform == "windows" else "Linux"
+        if platform != SHELL_DOCUMENTS[document]:
+            raise UnsupportedPlatformType(
+                f"Cannot perform operation for instance id {instance_id} of platform type "
+                f"{platform}"
+            )
+        instances.append(instance)
+    command = original(self, **kwargs)
+    commands = (kwargs.get("parameters") or {}).get("commands", [])
+    now = utcnow()
+    for invocation in command.invocations:
+        instance = next(i for i in instances if i.id == invocation["InstanceId"])
+        answered = host.read_host(self.account_id, self.region_name, instance)
+        run = host.run_powershell_script if answered.windows else host.run_shell_script
+        result = run(answered, commands, now.replace(tzinfo=timezone.utc))
+        invocation.update(
+            PluginName="aws:runPowerShellScript" if answered.windows else "aws:runShellScript",
+            ResponseCode=result.exit_code,
+            ExecutionElapsedTime="PT0.1S",
+            ExecutionEndDateTime=(command.requested_date_time + COMMAND_RUN_TIME).isoformat(),
+            Status="Success" if result.exit_code == 0 else "Failed",
+            StatusDetails="Success" if result.exit_code == 0 else "Failed",
+            # GetCommandInvocation gives the first 24,000 and 8,000 characters.
+            StandardOutputContent=result.stdout[:24000],
+            StandardErrorContent=result.stderr[:8000],
+        )
+    failed = sum(1 for invocation in command.invocations if invocation["Status"] == "Failed")
+    command.error_count = failed
+    command.status = "Failed" if failed else "Success"
+    command.status_details = command.status
+    return command
+
+
+def _get_command_invocation(original, self, command_id, instance_id, plugin_name):
+    """While the script still runs on the host, AWS says InProgress and shows no output yet."""
+    invocation = original(self, command_id, instance_id, plugin_name)
+    command = self.get_command_by_id(command_id)
+    if utcnow() - command.requested_date_time >= COMMAND_RUN_TIME:
+        return invocation
+    running = copy.copy(invocation)
+    running.update(
+        ResponseCode=-1,
+        Status="InProgress",
+        StatusDetails="InProgress",
+        ExecutionEndDateTime="",
+        ExecutionElapsedTime="",
+        StandardOutputContent="",
+        StandardErrorContent="",
+    )
+    return running
 
 
 def _check_loading_status(original, self, key):

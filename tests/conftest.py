@@ -58,6 +58,8 @@ def lab_data(options):
         "auto_assign_public_ip": "subnet",
         "security_group": "new",
         "ingress_cidr": "0.0.0.0/0",
+        # Checked by default: the browser sends it unless the person unticks it.
+        "ssm_host_access": "on",
         "ingress_port": "22",
         "instance_role": "create",
         "tags-TOTAL_FORMS": "0",

@@ -42,6 +42,8 @@ def lab_configuration(ami_id="ami-0123456789abcdef0"):
             ami_display=f"Amazon Linux 2 AMI [{ami_id}]",
             volume_size=30,
             instance_role="ecsInstanceRole",
+            # Let ECS Console read the host (SSM) is on unless the person unticks it.
+            ssm_host_access=True,
         ),
         network=Network(
             new_vpc=NewVpc("10.0.0.0/16", "10.0.0.0/24", "10.0.1.0/24"),

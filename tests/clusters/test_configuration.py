@@ -1,5 +1,6 @@
 """The wizard's configuration is one typed value, stored as JSON beside the cluster's name."""
 
+import dataclasses
 import importlib
 import json
 
@@ -132,7 +133,9 @@ def test_configurations_stored_before_they_were_typed_are_read_as_typed_ones():
 
     typed = ClusterConfiguration.from_json(migration.typed_shape(flat, "ec2-linux"))
 
-    assert typed == ClusterConfiguration(tags=(Tag("team", "platform"),), instances=LAB.instances,
+    # Stored before the SSM option existed: its role was made without the SSM policy.
+    instances = dataclasses.replace(LAB.instances, ssm_host_access=False)
+    assert typed == ClusterConfiguration(tags=(Tag("team", "platform"),), instances=instances,
                                          network=LAB.network)
     fargate = migration.typed_shape(
         {"cluster_name": "f", "tags": [], "container_insights": False, "create_vpc": False},

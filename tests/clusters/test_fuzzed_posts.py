@@ -30,7 +30,8 @@ from .conftest import REGION
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 KINDS = {
-    "create", "validate", "add-tag", "remove-tag", "scale", "delete", "deregister", "key-pair"
+    "create", "validate", "add-tag", "remove-tag", "preview", "scale", "delete", "deregister",
+    "read-host", "key-pair",
 }
 HTMX = {"HX-Request": "true"}
 LINUX = "/create-cluster/ec2-linux/"
@@ -180,9 +181,11 @@ def random_posts(lab_cluster, lab_data):
         configure("validate"),
         configure("add-tag", {"_add_tag": "1"}),
         configure("remove-tag", {"_remove_tag": "0", **two_tags}),
+        configure("preview", {"_preview": "1"}),
         dialog("scale", f"{CLUSTER}/scale/", {"instance_count": "2"}, ["instance_count"]),
         dialog("delete", f"{CLUSTER}/delete/", {"confirmation": "delete"}, ["confirmation"]),
         dialog("deregister", deregister, {}, ["force"]),
+        dialog("read-host", f"{CLUSTER}/container-instances/{instance.id}/host/", {}, ["next"]),
         dialog(
             "key-pair",
             "/key-pairs/new/",

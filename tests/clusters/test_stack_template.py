@@ -96,10 +96,14 @@ def test_the_new_security_group_opens_the_port_range_from_the_form():
     ]
 
 
-def test_the_user_data_tells_the_ecs_agent_its_cluster():
+def test_the_user_data_is_the_classic_consoles_byte_for_byte():
     encoded = launch_template_data(LAB_CONFIG)["UserData"]["Fn::Base64"]
 
-    assert encoded == "#!/bin/bash\necho ECS_CLUSTER=demo-cluster >> /etc/ecs/ecs.config\n"
+    # aws-facts §5: decoded from a real console launch configuration.
+    assert encoded == (
+        "#!/bin/bash\necho ECS_CLUSTER=demo-cluster >> /etc/ecs/ecs.config;"
+        "echo ECS_BACKEND_HOST= >> /etc/ecs/ecs.config;"
+    )
 
 
 def test_the_launch_template_carries_the_ami_type_profile_and_root_volume():

@@ -7,6 +7,7 @@ a `PageState` line to the list whose account it needs; `then` is what the person
 before it is audited (a press of a button, say).
 """
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -53,6 +54,14 @@ def open_dialog(opener_name):
         expect(page.locator("dialog[open]")).to_be_visible()
 
     return action
+
+
+def read_the_host(page):
+    """The person presses Read the host, and the host's answers arrive in the panel."""
+    page.get_by_role("button", name=re.compile(r"^Read the host")).click()
+    expect(page.locator(".host-summary")).to_have_text(
+        re.compile(r"^The host answered at "), timeout=30_000
+    )
 
 
 def sign_in_wrongly(page):
@@ -135,6 +144,13 @@ LAB_CLUSTER = [
     PageState("Cluster page: Tags tab", f"{CLUSTER}/tags/"),
     PageState("Cluster page: Capacity Providers tab", f"{CLUSTER}/capacity-providers/"),
     PageState("Container instance", f"{CLUSTER}/container-instances/{{container_instance}}/"),
+    PageState(
+        "Container instance: the host read through SSM",
+        f"{CLUSTER}/container-instances/{{container_instance}}/",
+        then=read_the_host,
+    ),
+    PageState("What was created", f"{CLUSTER}/what-was-created/"),
+    PageState("What was created: the host read", f"{CLUSTER}/what-was-created/", then=read_the_host),
     PageState("Scale ECS Instances", f"{CLUSTER}/scale/"),
     PageState(
         "Scale ECS Instances dialog",

@@ -36,7 +36,7 @@ def test_a_windows_cluster_with_rdp_open_warns_then_launches(
     page.locator("#id_ingress_port").blur()
     expect(page.locator("#security-warning")).to_contain_text("over RDP")
     screenshot("configure")
-    page.get_by_role("button", name="Create").click()
+    page.get_by_role("button", name="Create", exact=True).click()
 
     expect(page.get_by_role("heading", name="Launch status")).to_be_visible()
     for step in ("cluster", "instance-role", "stack"):
@@ -60,7 +60,7 @@ def test_a_networking_only_cluster_with_a_new_vpc_launches_its_vpc_stack(
     expect(page.locator("#id_vpc_cidr")).to_have_value("10.0.0.0/16")
     expect(page.locator("#id_subnet2_cidr")).to_have_value("10.0.1.0/24")
     screenshot("configure")
-    page.get_by_role("button", name="Create").click()
+    page.get_by_role("button", name="Create", exact=True).click()
 
     expect(page.get_by_role("heading", name="Launch status")).to_be_visible()
     for step in ("cluster", "stack"):

@@ -38,7 +38,7 @@ def launch(signed_in_page, celery_worker, cloud):
         # waiting for the warning also keeps Create from racing that redraw.
         expect(page.locator("#security-warning")).to_contain_text("over SSH")
         expect(page.locator("#id_ingress_port")).to_have_value("22")
-        page.get_by_role("button", name="Create").click()
+        page.get_by_role("button", name="Create", exact=True).click()
 
         expect(page.get_by_role("heading", name="Launch status")).to_be_visible()
         return page

@@ -74,8 +74,23 @@ def auto_scaling_group(aws, subnets, desired):
     )
 
 
-def console_stack_template(cluster, image_id, instance_type="t2.micro", subnet2_cidr="10.0.1.0/24"):
+def console_stack_template(
+    cluster,
+    image_id,
+    instance_type="t2.micro",
+    subnet2_cidr="10.0.1.0/24",
+    user_data=None,
+    instance_profile=None,
+):
     """A stack shaped like the console's EC2ContainerService-<name>: a VPC, two subnets, an ASG."""
+    launch_template_data = {
+        "ImageId": image_id,
+        "InstanceType": instance_type,
+        "SecurityGroupIds": [{"Ref": "EcsSecurityGroup"}],
+        "UserData": {"Fn::Base64": linux_user_data(cluster) if user_data is None else user_data},
+    }
+    if instance_profile:
+        launch_template_data["IamInstanceProfile"] = {"Name": instance_profile}
 
     def subnet(index, cidr):
         return {
@@ -142,14 +157,7 @@ def console_stack_template(cluster, image_id, instance_type="t2.micro", subnet2_
                 },
                 "EcsInstanceLaunchTemplate": {
                     "Type": "AWS::EC2::LaunchTemplate",
-                    "Properties": {
-                        "LaunchTemplateData": {
-                            "ImageId": image_id,
-                            "InstanceType": instance_type,
-                            "SecurityGroupIds": [{"Ref": "EcsSecurityGroup"}],
-                            "UserData": {"Fn::Base64": linux_user_data(cluster)},
-                        }
-                    },
+                    "Properties": {"LaunchTemplateData": launch_template_data},
                 },
                 "EcsInstanceAsg": {
                     "Type": "AWS::AutoScaling::AutoScalingGroup",

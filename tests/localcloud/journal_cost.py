@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import boto3
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from clusters.provisioning import EC2_TRUST_POLICY
+from clusters.plan import EC2_TRUST_POLICY
 from clusters.stack_template import ECS_INSTANCE_ROLE_POLICY
 from localcloud import journal, persistence
 from localcloud.agent import EcsAgentEmulator

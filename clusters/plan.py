@@ -1,0 +1,165 @@
+"""The AWS calls that create a cluster, built once: provisioning makes them, and Configure
+cluster's "View what Create will do" shows them as AWS CLI commands beside the stack template."""
+
+import json
+import shlex
+from dataclasses import dataclass
+
+import botocore.session
+from botocore import xform_name
+
+from . import stack_template
+
+EC2_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One AWS API call: the service, boto3's name of the operation, and its arguments."""
+
+    service: str
+    operation: str
+    arguments: dict
+
+    def make(self, aws_client):
+        return getattr(aws_client, self.operation)(**self.arguments)
+
+    def as_cli(self, files=None):
+        """The same call as an AWS CLI command; `files` names arguments given as file://."""
+        return cli_command(self, files or {})
+
+
+def create_cluster(cluster_name, configuration):
+    arguments = {"clusterName": cluster_name}
+    if configuration.tags:
+        arguments["tags"] = [{"key": tag.key, "value": tag.value} for tag in configuration.tags]
+    if configuration.container_insights:
+        arguments["settings"] = [{"name": "containerInsights", "value": "enabled"}]
+    if configuration.capacity_providers:
+        arguments["capacityProviders"] = list(configuration.capacity_providers)
+    return Call("ecs", "create_cluster", arguments)
+
+
+def instance_role(instances):
+    """The IAM calls of the ECS Instance IAM Policy step, in order."""
+    role = instances.instance_role
+    policies = [stack_template.ECS_INSTANCE_ROLE_POLICY]
+    if instances.ssm_host_access:
+        policies.append(stack_template.SSM_MANAGED_INSTANCE_POLICY)
+    return [
+        Call(
+            "iam",
+            "create_role",
+            {
+                "RoleName": role,
+                "AssumeRolePolicyDocument": json.dumps(EC2_TRUST_POLICY),
+                "Description": "Allows EC2 instances in an ECS cluster to access ECS.",
+            },
+        ),
+        *(Call("iam", "attach_role_policy", {"RoleName": role, "PolicyArn": p}) for p in policies),
+        Call("iam", "create_instance_profile", {"InstanceProfileName": role}),
+        Call(
+            "iam",
+            "add_role_to_instance_profile",
+            {"InstanceProfileName": role, "RoleName": role},
+        ),
+    ]
+
+
+def create_stack(cluster_name, configuration, request_token):
+    arguments = {
+        "StackName": stack_template.stack_name_for(cluster_name),
+        "TemplateBody": stack_template.template_body(cluster_name, configuration),
+        "Parameters": stack_template.stack_parameters(cluster_name, configuration),
+        "OnFailure": "ROLLBACK",
+        "ClientRequestToken": request_token,
+    }
+    if configuration.tags:
+        arguments["Tags"] = [{"Key": tag.key, "Value": tag.value} for tag in configuration.tags]
+    return Call("cloudformation", "create_stack", arguments)
+
+
+def create_calls(cluster_name, configuration, request_token):
+    """Every call Create makes that changes the account, in the order provisioning makes them."""
+    calls = [create_cluster(cluster_name, configuration)]
+    if configuration.instances:
+        calls += instance_role(configuration.instances)
+    if configuration.makes_stack:
+        calls.append(create_stack(cluster_name, configuration, request_token))
+    return calls
+
+
+# Before Create the operation has no id yet: the preview shows where the token goes.
+PREVIEW_REQUEST_TOKEN = "ecs-console-<operation>"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What Create will do: the CLI commands, and the stack's template and its file name."""
+
+    commands: tuple[str, ...]
+    template_file: str
+    template: str
+
+
+def preview(cluster_name, configuration):
+    calls = create_calls(cluster_name, configuration, PREVIEW_REQUEST_TOKEN)
+    template_file = f"{stack_template.stack_name_for(cluster_name)}.json"
+    return Preview(
+        commands=tuple(
+call.as_cli({"TemplateBody": template_file}) for call in calls
+        ),
+        template_file=template_file if configuration.makes_stack else "",
+        template=(
+            json.dumps(stack_template.build_template(cluster_name, configuration), indent=2)
+            if configuration.makes_stack
+            else ""
+        ),
+    )
+
+
+_models = {}
+
+
+def _operation_model(service, operation):
+    if service not in _models:
+        _models[service] = botocore.session.get_session().get_service_model(service)
+    model = _models[service]
+    name = next(n for n in model.operation_names if xform_name(n) == operation)
+    return model.operation_model(name)
+
+
+def _cli_name(member):
+    return "--" + xform_name(member, "-")
+
+
+def _cli_value(shape, value):
+    if shape.type_name == "string":
+        return shlex.quote(value)
+    if shape.type_name in ("integer", "long", "boolean"):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    if shape.type_name == "list" and shape.member.type_name == "string":
+        return " ".join(shlex.quote(item) for item in value)
+    return shlex.quote(json.dumps(value, separators=(",", ":")))
+
+
+def cli_command(call, files):
+    """`aws <service> <operation> --member value …`, each value as the CLI takes it."""
+    model = _operation_model(call.service, call.operation)
+    words = ["aws", call.service, xform_name(model.name, "-")]
+    members = model.input_shape.members
+    for member, value in call.arguments.items():
+        if member in files and files[member]:
+            words += [_cli_name(member), f"file://{files[member]}"]
+        else:
+            words += [_cli_name(member), _cli_value(members[member], value)]
+    return " ".join(words)

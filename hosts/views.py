@@ -1,0 +1,106 @@
+"""The Host panel (the lab's commands run on a host through SSM) and the lab checklist."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
+
+from clusters import inventory
+from clusters.aws import AwsError
+from clusters.forms import is_container_instance_id
+from clusters.views import NotFound, with_cluster
+
+from . import checklist, runcommand
+from .models import HostReading
+
+# The event a finished reading announces, so other parts of the page (the checklist's points 8
+# and 9) redraw from its rows.
+HOST_READ_EVENT = "host-read"
+
+
+def _next_url(request, fallback):
+    wanted = request.POST.get("next", "")
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return fallback
+
+
+def _reading_fragment(request, reading, error=None):
+    response = render(request, "hosts/host_reading.html", {"reading": reading, "error": error})
+    if reading.has_ended:
+        trigger_client_event(response, HOST_READ_EVENT)
+    return response
+
+
+@require_POST
+@with_cluster
+def read_host(request, cluster, stack, instance_id):
+    """Run the lab's commands on the container instance's host."""
+    page = HostReading(cluster_name=cluster.name, container_instance_id=instance_id)
+    back = f"{page.get_absolute_url()}#host"
+    try:
+        found = ()
+        if is_container_instance_id(instance_id):
+            found = inventory.container_instances(request.region, cluster.name, ids=[instance_id])
+    except AwsError as error:
+        messages.error(request, f"Could not read container instance {instance_id}: {error}")
+        return redirect(back)
+    if not found or not found[0].ec2_instance_id:
+        raise NotFound(f"Cluster {cluster.name} has no container instance {instance_id}.")
+    reading = runcommand.start_reading(request.region, cluster.name, found[0], request.user)
+    if request.htmx:
+        return _reading_fragment(request, reading)
+    return redirect(_next_url(request, back))
+
+
+@require_GET
+def host_reading(request, pk):
+    """A reading as it stands: polled by the panel until every command has ended."""
+    reading = get_object_or_404(HostReading, pk=pk, region=request.region)
+    error = None
+    if not reading.has_ended:
+        try:
+            runcommand.follow(reading)
+        except AwsError as failure:
+            error = str(failure)
+    if not request.htmx:
+        return redirect(f"{reading.get_absolute_url()}#host")
+    response = _reading_fragment(request, reading, error)
+    if reading.has_ended:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+@require_GET
+@with_cluster
+def what_was_created(request, cluster, stack):
+    """The lab's "What did you learn", answered from AWS for this cluster, point by point."""
+    if request.htmx and request.GET.get("part") == "host-points":
+        # The Host panel has read the host again: redraw points 8 and 9 from its rows.
+        try:
+            found = inventory.container_instances(request.region, cluster.name)
+        except AwsError as error:
+            found, host_error = (), str(error)
+        else:
+            host_error = None
+        context = {
+            "cluster": cluster,
+            "host_points": checklist.host_points(request.region, cluster.name, found),
+            "error": host_error,
+        }
+        return render(request, "hosts/what_was_created.html#host-points", context)
+    context = {"cluster": cluster, "points": (), "host_points": (), "host": None}
+    try:
+        parts = checklist.read_parts(request.region, cluster)
+    except AwsError as error:
+        context["error"] = str(error)
+    else:
+        every_point = checklist.points(parts)
+        context["points"], context["host_points"] = every_point[:7], every_point[7:]
+        context["host"] = next(
+            (ci for ci in parts.container_instances if ci.ec2_instance_id and ci.ec2), None
+        )
+    return render(request, "hosts/what_was_created.html", context)
