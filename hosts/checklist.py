@@ -8,7 +8,7 @@ import base64
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from clusters import inventory
 from clusters.aws import AwsError, client, paginate, translate_errors
@@ -72,12 +72,9 @@ class ClusterParts:
     expected_ingress: object = None  # the wizard's IngressRule, when this console made the SG
 
 
-def resource_link(label, url_name, cluster_name, resource_id, fallback=None):
-    """A link to the resource's page in ECS Console; the fallback while it has none."""
-    try:
-        return Link(label, reverse(url_name, args=[cluster_name, resource_id]))
-    except NoReverseMatch:
-        return fallback
+def resource_link(label, url_name, cluster_name, resource_id):
+    """A link to the resource's page in ECS Console (resources/urls.py)."""
+    return Link(label, reverse(url_name, args=[cluster_name, resource_id]))
 
 
 @translate_errors
@@ -200,7 +197,6 @@ def container_optimized_ami(parts):
                 "resources:ec2_instance",
                 name,
                 ci.ec2_instance_id,
-                fallback=_container_instance_link(name, ci),
             )
         )
     if parts.group:
@@ -245,7 +241,6 @@ def services_involved(parts):
             "resources:stack",
             name,
             parts.stack.name,
-            fallback=None,
         )
         if parts.stack
         else None,
@@ -311,7 +306,6 @@ def multi_az_group(parts):
         "resources:auto_scaling_group",
         parts.cluster.name,
         group["AutoScalingGroupName"],
-        fallback=_instances_link(parts.cluster.name),
     )
     multi = len(zones) > 1
     return Point(
@@ -364,7 +358,6 @@ def launch_template(parts):
         "resources:launch_template",
         parts.cluster.name,
         version["LaunchTemplateId"],
-        fallback=_launch_status_link(parts.region, parts.cluster.name),
     )
     return Point(5, lesson, Verdict.SEEN, facts=facts, text=decoded_user_data(data),
                  links=tuple(link for link in (link,) if link))
@@ -415,7 +408,6 @@ def security_group(parts):
                 "resources:security_group",
                 parts.cluster.name,
                 group_id,
-                fallback=_launch_status_link(parts.region, parts.cluster.name),
             )
         )
     rule = parts.expected_ingress
@@ -453,7 +445,6 @@ def instance_role(parts):
         "resources:iam_role",
         parts.cluster.name,
         parts.role_name,
-        fallback=_launch_status_link(parts.region, parts.cluster.name),
     )
     return Point(
         7, lesson, Verdict.SEEN if has_ecs else Verdict.MISSING, facts=facts,

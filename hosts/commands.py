@@ -3,8 +3,6 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-SSM_POLICY_NAME = "AmazonSSMManagedInstanceCore"
-SSM_POLICY_ARN = f"arn:aws:iam::aws:policy/{SSM_POLICY_NAME}"
 # How many of the agent's last log lines the Host panel shows.
 AGENT_LOG_LINES = 20
 

@@ -113,9 +113,7 @@ def test_a_host_whose_file_names_another_cluster_is_red():
     assert point.problem == "The host's file names cluster other, not demo-cluster."
 
 
-def test_links_go_to_the_resource_pages_when_they_exist_and_elsewhere_until_then():
-    fallback = checklist.Link("ECS Instances", "/clusters/x/ecs-instances/")
+def test_a_point_links_to_the_page_that_shows_the_resource():
+    link = checklist.resource_link("Role", "resources:iam_role", "demo-cluster", "ecsInstanceRole")
 
-    link = checklist.resource_link("Role", "resources:no_such_page", "x", "r", fallback=fallback)
-
-    assert link == fallback
+    assert link == checklist.Link("Role", "/clusters/demo-cluster/iam-roles/ecsInstanceRole/")

@@ -8,7 +8,11 @@ import pytest
 import yaml
 from django.urls import reverse
 
-from clusters.stack_template import ECS_INSTANCE_ROLE_POLICY, LogicalId
+from clusters.stack_template import (
+    ECS_INSTANCE_ROLE_POLICY,
+    SSM_MANAGED_INSTANCE_POLICY,
+    LogicalId,
+)
 from resources import reads
 from tests.conftest import REGION
 
@@ -113,8 +117,10 @@ def test_the_role_page_shows_the_trust_policy_and_the_ecs_policy_document(
     html = page(signed_in, "iam_role", "ecsInstanceRole")
 
     role = reads.role(REGION, "ecsInstanceRole")
-    [policy] = role.policies
-    assert policy.arn == ECS_INSTANCE_ROLE_POLICY
+    # The wizard's role holds the ECS policy, and SSM's as the lab's form asks by default.
+    policies = {policy.arn: policy for policy in role.policies}
+    assert set(policies) == {ECS_INSTANCE_ROLE_POLICY, SSM_MANAGED_INSTANCE_POLICY}
+    policy = policies[ECS_INSTANCE_ROLE_POLICY]
     assert policy.kind == "AWS managed"
     actions = json.loads(policy.document)["Statement"][0]["Action"]
     assert "ecs:RegisterContainerInstance" in actions
