@@ -141,7 +141,7 @@ def _field_messages(request, form, tags, name):
 
 
 def operation_status(request, pk):
-    operation = Operation.objects.prefetch_related("steps").filter(pk=pk).first()
+    operation = Operation.objects.with_steps(pk)
     if operation is None:
         raise NotFound(f"There is no launch, scaling or deletion numbered {pk}.")
     context = {"operation": operation}
