@@ -14,6 +14,7 @@ from tests.clusters.conftest import (  # noqa: F401  (fixtures, found by name)
 )
 from tests.conftest import (  # noqa: F401  (fixtures, found by name)
     aws,
+    cache_of_its_own,
     ec2,
     fast_password_hashing,
     lab_data,

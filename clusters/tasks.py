@@ -11,7 +11,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from . import provisioning
+from . import inventory, provisioning
 from .aws import AwsError, AwsUnavailable
 from .models import Operation, Step
 
@@ -99,6 +99,8 @@ def carry_on_after(step):
 
 
 def end_operation(operation):
+    # What the operation changed is shown at once, not after the shared reads go stale.
+    inventory.forget_cluster(operation.region, operation.cluster_name)
     queued = operation.end()
     if queued is not None:
         start_operation(queued)

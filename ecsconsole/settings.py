@@ -186,9 +186,27 @@ AWS_CONNECT_TIMEOUT = env_int("AWS_CONNECT_TIMEOUT", 5)
 AWS_READ_TIMEOUT = env_int("AWS_READ_TIMEOUT", 30)
 # Seconds between two looks at a CloudFormation stack that is still being built or removed.
 STACK_POLL_SECONDS = env_int("STACK_POLL_SECONDS", 5)
+# How long one read of a cluster from AWS (its header's DescribeClusters) answers everyone who
+# looks at it; the ECS Instances tab's fuller read lasts 5 to 15 times this (clusters/inventory.py).
+SHARED_READ_SECONDS = env_int("SHARED_READ_SECONDS", 2)
+
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Django's cache on the same Redis as Celery's broker, its keys under a prefix of their own. It
+# holds reads of AWS shared between viewers and the instance type catalogue; every use survives
+# Redis being away (clusters/inventory.py reads AWS then), and short socket timeouts keep a Redis
+# that does not answer from holding pages up. Sessions stay in the database: Django's cached_db
+# sessions fail when the cache does.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ecsconsole-cache",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
 
 # Celery, wired as cookiecutter-django does.
-CELERY_BROKER_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
