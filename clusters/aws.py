@@ -71,6 +71,9 @@ def client(service, region):
         retries={"mode": "standard", "max_attempts": settings.AWS_MAX_ATTEMPTS},
         connect_timeout=settings.AWS_CONNECT_TIMEOUT,
         read_timeout=settings.AWS_READ_TIMEOUT,
+        # One connection kept for each thread that may call at once (a worker's pool, gunicorn's
+        # threads): botocore keeps 10, and opens and drops one per call beyond them.
+        max_pool_connections=settings.CELERY_WORKER_CONCURRENCY,
     )
     return boto3.session.Session().client(service, config=config)
 
