@@ -438,19 +438,23 @@ def test_thirty_open_tabs_of_one_cluster_ask_aws_at_a_bounded_rate(
     with concurrent.futures.ThreadPoolExecutor(TABS) as pool:
         running = [pool.submit(tab, n, browser) for n, browser in enumerate(people)]
         time.sleep(minute / 2)  # half the minute at rest
-        host_started.append(time.perf_counter())
+        launched = time.perf_counter()
         launch_hosts(aws, "demo-cluster", 1)
-        time.sleep(minute / 2)  # and half with a host arriving
+        wait_until(lambda: registered(aws, "demo-cluster") == 2, 30, "the agent", interval=0.05)
+        host_started.append(time.perf_counter())  # from here on, AWS counts the new host
+        time.sleep(minute / 2 - (host_started[0] - launched))  # and half with a host arriving
         stop.set()
         for future in running:
             future.result()
 
     slowest = max(saw_two.values()) if len(saw_two) == TABS else float("inf")
+    agent_took = host_started[0] - launched
     print(f"\n{TABS} tabs for a minute: {len(calls)} AWS calls; the new host was in every tab "
-          f"within {slowest:.1f} s")
+          f"within {slowest:.1f} s of registering ({agent_took:.1f} s after its launch)")
     bench_table.append(Row(
         f"AWS calls per minute while {TABS} people keep the same cluster's ECS Instances tab open",
-        f"{len(calls)} (a host joined halfway; it was in every tab within {slowest:.1f} s)",
+        f"{len(calls)} (a host joined halfway: in every tab {slowest:.1f} s after it registered, "
+        f"{agent_took:.1f} s after its launch)",
         f"≤ {CALLS_PER_MINUTE}, however many tabs; a new instance in every tab within "
         f"{NEW_HOST_S} s",
         len(calls) <= CALLS_PER_MINUTE and slowest <= NEW_HOST_S,

@@ -94,7 +94,7 @@ def test_the_instances_table_rests_once_every_instance_of_the_group_is_registere
     response = poll_twice(INSTANCES_TAB)
 
     assert response.status_code == 200
-    assert "hx-trigger=\"every 3s [document.visibilityState === 'visible']\"" in (
+    assert "hx-trigger=\"every 2.5s [document.visibilityState === 'visible']\"" in (
         response.content.decode()
     )
     assert 'data-pace="resting"' in response.content.decode()
