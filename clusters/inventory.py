@@ -179,7 +179,8 @@ def shared_read(key, fresh_for, read):
     if reading is not None and _is_fresh(reading, fresh_for):
         return reading.value
     lock = f"{key}:reading"
-    if not _cached("add", lock, True, SHARED_READ_WAIT_SECONDS, failed=True):
+    holding = _cached("add", lock, True, SHARED_READ_WAIT_SECONDS, failed=True)
+    if not holding:
         if reading is not None:
             return reading.value  # another request is reading it again
         reading = _wait_for_reading(key)
@@ -189,7 +190,8 @@ def shared_read(key, fresh_for, read):
         value = read()
         _cached("set", key, Reading(value, time.time()), SHARED_READ_KEPT_SECONDS)
     finally:
-        _cached("delete", lock)
+        if holding:
+            _cached("delete", lock)
     return value
 
 
