@@ -10,10 +10,13 @@ from tests.clusters.conftest import (  # noqa: F401  (fixtures, found by name)
     big_cluster,
     finish,
     lab_cluster,
+    start_hosts,
     launch,
 )
+from tests.e2e.conftest import redis_url, test_database_path  # noqa: F401  (fixtures)
 from tests.conftest import (  # noqa: F401  (fixtures, found by name)
     aws,
+    cache_of_its_own,
     ec2,
     fast_password_hashing,
     lab_data,
@@ -31,3 +34,14 @@ def local_cloud(monkeypatch):
         aws_module.client.cache_clear()
         yield endpoint_url
         aws_module.client.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def bench_table():
+    """The rows of docs/benchmarks.md: each benchmark adds its own; written when the run ends."""
+    from .table import write
+
+    rows = []
+    yield rows
+    if rows:
+        write(rows)

@@ -5,6 +5,8 @@ so the same code talks to AWS or to the local cloud.
 """
 
 import functools
+import threading
+import weakref
 
 import boto3
 from botocore.config import Config
@@ -69,8 +71,33 @@ def client(service, region):
         retries={"mode": "standard", "max_attempts": settings.AWS_MAX_ATTEMPTS},
         connect_timeout=settings.AWS_CONNECT_TIMEOUT,
         read_timeout=settings.AWS_READ_TIMEOUT,
+        # One connection kept for each thread that may call at once (a worker's pool, gunicorn's
+        # threads): botocore keeps 10, and opens and drops one per call beyond them.
+        max_pool_connections=settings.CELERY_WORKER_CONCURRENCY,
     )
     return boto3.session.Session().client(service, config=config)
+
+
+# The account each set of credentials belongs to, by the STS client made with them: asked once
+# per process and credentials (a new client, after the credentials change, asks again).
+_accounts = weakref.WeakKeyDictionary()
+_accounts_lock = threading.Lock()
+
+
+def account_id():
+    """The AWS account the console's credentials act in (STS GetCallerIdentity, asked once):
+    what is read from AWS is shared between the people of one account only."""
+    sts = client("sts", settings.AWS_REGION)
+    with _accounts_lock:
+        known = _accounts.get(sts)
+    if known is None:
+        try:
+            known = sts.get_caller_identity()["Account"]
+        except BOTOCORE_ERRORS as error:
+            raise as_aws_error(error) from error
+        with _accounts_lock:
+            _accounts[sts] = known
+    return known
 
 
 def error_code(error):

@@ -1,16 +1,20 @@
 """What the console reads from AWS: the wizard's drop-downs and the clusters of a region."""
 
 import json
+import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
 from botocore.exceptions import ClientError
+from django.conf import settings
 from django.core.cache import cache
 from django.db import models
+from redis.exceptions import RedisError
 
-from .aws import AwsError, chunks, client, error_code, paginate, translate_errors
+from .aws import AwsError, account_id, chunks, client, error_code, paginate, translate_errors
 from .configuration import AmiFamily
 from .stack_template import (
     ASG_NAME_OUTPUT,
@@ -131,6 +135,105 @@ class Subnet:
         return f"{self.subnet_id} ({self.cidr}) - {self.availability_zone}"
 
 
+# --- Reads shared by everyone who looks at the same thing ---------------------------------------
+# A page that several people keep open (the ECS Instances tab polls) reads AWS once for all of
+# them while the reading is fresh, from Django's cache (Redis, shared by every web process). The
+# cache is a help, never a need: Redis away means each request reads AWS itself.
+
+log = logging.getLogger(__name__)
+
+# A reader that finds no reading while another request is making one waits this long for it.
+SHARED_READ_WAIT_SECONDS = 3
+# A stale reading is kept this long to answer while the next read is being made.
+SHARED_READ_KEPT_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: object
+    read_at: float  # time.time() when AWS answered
+
+
+def _cached(method, *args, failed=None):
+    """cache.<method>(*args), or `failed` when the cache cannot be reached."""
+    try:
+        return getattr(cache, method)(*args)
+    except (RedisError, OSError) as error:
+        log.warning("The cache did not answer (%s); reading AWS directly", error)
+        return failed
+
+
+def _is_fresh(reading, fresh_for):
+    seconds = fresh_for(reading.value) if callable(fresh_for) else fresh_for
+    return time.time() - reading.read_at < seconds
+
+
+def shared_read(key, fresh_for, read):
+    """read()'s value, read once for everyone who asks for `key` while it is fresh.
+
+    `fresh_for` is seconds, or a function of the value that gives them. When the reading has
+    gone stale, one request reads again while the others answer with the last reading, so
+    however many ask, the source is read at most once per freshness.
+    """
+    reading = _cached("get", key)
+    if reading is not None and _is_fresh(reading, fresh_for):
+        return reading.value
+    lock = f"{key}:reading"
+    holding = _cached("add", lock, True, SHARED_READ_WAIT_SECONDS, failed=True)
+    if not holding:
+        if reading is not None:
+            return reading.value  # another request is reading it again
+        reading = _wait_for_reading(key)
+        if reading is not None:
+            return reading.value
+    try:
+        value = read()
+        _cached("set", key, Reading(value, time.time()), SHARED_READ_KEPT_SECONDS)
+    finally:
+        if holding:
+            _cached("delete", lock)
+    return value
+
+
+def _wait_for_reading(key):
+    deadline = time.monotonic() + SHARED_READ_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        reading = _cached("get", key)
+        if reading is not None:
+            return reading
+    return None
+
+
+def _cluster_key(region, what, cluster_name):
+    """A cluster's reading of one kind, for the account the console acts in."""
+    return f"aws:{account_id()}:{region}:{what}:{cluster_name}"
+
+
+def forget_cluster(region, cluster_name):
+    """Drop what was read of a cluster, after the console changed it: the next look reads AWS."""
+    try:
+        keys = [
+            _cluster_key(region, what, cluster_name) for what in ("cluster", "stack", "instances")
+        ]
+    except AwsError as error:
+        log.warning("Could not name the account to forget cluster %s: %s", cluster_name, error)
+        return
+    for key in keys:
+        _cached("delete", key)
+
+
+def _header_fresh_for():
+    """DescribeClusters, the cluster header's figures: read again this often, it tells when an
+    instance registers or leaves (its count), which the tab then reads in full."""
+    return settings.SHARED_READ_SECONDS
+
+
+def _stack_fresh_for():
+    """The wizard's stack changes only through the console's own operations, which forget it."""
+    return 15 * settings.SHARED_READ_SECONDS
+
+
 def instance_type_sort_key(name):
     """t2.micro before t2.small before t2.2xlarge: the order people expect, not the alphabet's."""
     family, _, size = name.partition(".")
@@ -146,12 +249,11 @@ def instance_type_sort_key(name):
 
 def instance_type_catalogue(region):
     """The instance types the region offers, by name, in the order people look for them."""
-    key = f"instance-type-catalogue:{region}"
-    catalogue = cache.get(key)
-    if catalogue is None:
-        catalogue = _read_instance_type_catalogue(region)
-        cache.set(key, catalogue, INSTANCE_TYPE_CATALOGUE_SECONDS)
-    return catalogue
+    return shared_read(
+        f"instance-type-catalogue:{region}",
+        INSTANCE_TYPE_CATALOGUE_SECONDS,
+        lambda: _read_instance_type_catalogue(region),
+    )
 
 
 @translate_errors
@@ -415,7 +517,17 @@ def clusters(region):
 @translate_errors
 def cluster(region, name):
     """One live cluster with its figures, settings and tags, or None when ECS has none by that
-    name (a deleted cluster is INACTIVE: gone, for the console)."""
+    name (a deleted cluster is INACTIVE: gone, for the console). Shared by every viewer of it
+    for a couple of seconds."""
+    return shared_read(
+        _cluster_key(region, "cluster", name),
+        _header_fresh_for(),
+        lambda: _read_cluster(region, name),
+    )
+
+
+@translate_errors
+def _read_cluster(region, name):
     response = client("ecs", region).describe_clusters(
         clusters=[name], include=["STATISTICS", "SETTINGS", "TAGS"]
     )
@@ -704,21 +816,49 @@ def container_instances(region, cluster_name, ids=None):
     )
 
 
-@translate_errors
-def cluster_instances(region, cluster, group_name=None, deregistered=frozenset(), now=None):
-    """What the ECS Instances tab shows of a cluster already read with `cluster()`, in one
-    read: its container instances and, when the wizard made an Auto Scaling group, the group's
-    instances that are not registered. One EC2 describe covers both.
+@dataclass(frozen=True)
+class InstancesReading:
+    """What AWS said of a cluster's hosts in one read, as the ECS Instances tab shares it: the
+    container instances as DescribeContainerInstances tells them, the Auto Scaling group's
+    members and desired capacity, and their EC2 instances."""
 
-    `deregistered` holds the EC2 instance ids a person deregistered here, whose agents will not
-    register them again; `now` is the moment the read stands for."""
-    now = now or datetime.now(timezone.utc)
+    cluster_name: str
+    group_name: str | None
+    # The header's count of registered instances when this was read: a new count means hosts
+    # joined or left, and this reading is out of date.
+    registered_count: int
+    described: tuple
+    members: tuple
+    desired_capacity: int
+    ec2_instances: dict
+
+    @property
+    def is_changing(self):
+        """A host of the group not registered, or a container instance on its way in or out."""
+        registered = {item.get("ec2InstanceId") for item in self.described}
+        return any(m["InstanceId"] not in registered for m in self.members) or any(
+            ContainerInstanceStatus(item.get("status", "ACTIVE")).is_changing
+            for item in self.described
+        )
+
+    def fresh_for(self, cluster, group_name, busy):
+        """How long this reading answers the tab of `cluster` as the header now reads it:
+        not at all once the count moved; briefly while hosts or an operation are on their way;
+        longer when all is still (the header's count tells when hosts arrive)."""
+        if self.registered_count != cluster.registered_instances or self.group_name != group_name:
+            return 0
+        if busy or self.is_changing:
+            return 5 * settings.SHARED_READ_SECONDS
+        return 15 * settings.SHARED_READ_SECONDS
+
+
+@translate_errors
+def _read_instances(region, cluster, group_name):
     ecs, ec2 = client("ecs", region), client("ec2", region)
     described = _described_container_instances(
         ecs, cluster.name, _listed_container_instance_arns(ecs, cluster.name)
     )
-    members = []
-    desired = 0
+    members, desired = [], 0
     if group_name:
         groups = client("autoscaling", region).describe_auto_scaling_groups(
             AutoScalingGroupNames=[group_name]
@@ -731,12 +871,42 @@ def cluster_instances(region, cluster, group_name=None, deregistered=frozenset()
         [item["ec2InstanceId"] for item in described if item.get("ec2InstanceId")]
         + [member["InstanceId"] for member in members],
     )
-    registered = {item.get("ec2InstanceId") for item in described}
+    return InstancesReading(
+        cluster_name=cluster.name,
+        group_name=group_name,
+        registered_count=cluster.registered_instances,
+        described=tuple(described),
+        members=tuple(members),
+        desired_capacity=desired,
+        ec2_instances=ec2_instances,
+    )
+
+
+@translate_errors
+def cluster_instances(
+    region, cluster, group_name=None, deregistered=frozenset(), now=None, busy=False
+):
+    """What the ECS Instances tab shows of a cluster already read with `cluster()`, in one
+    read shared by every viewer of the cluster: its container instances and, when the wizard
+    made an Auto Scaling group, the group's instances that are not registered. One EC2 describe
+    covers both.
+
+    `deregistered` holds the EC2 instance ids a person deregistered here, whose agents will not
+    register them again; `now` is the moment the read stands for; `busy` says an operation of
+    the console is changing the cluster, so the reading is renewed sooner."""
+    now = now or datetime.now(timezone.utc)
+    reading = shared_read(
+        _cluster_key(region, "instances", cluster.name),
+        lambda found: found.fresh_for(cluster, group_name, busy),
+        lambda: _read_instances(region, cluster, group_name),
+    )
+    ec2_instances = reading.ec2_instances
+    registered = {item.get("ec2InstanceId") for item in reading.described}
     group = None
     if group_name:
         group = AutoScalingGroup(
             name=group_name,
-            desired_capacity=desired,
+            desired_capacity=reading.desired_capacity,
             instances=tuple(
                 GroupInstance(
                     member["InstanceId"],
@@ -749,14 +919,14 @@ def cluster_instances(region, cluster, group_name=None, deregistered=frozenset()
                         now,
                     ),
                 )
-                for member in sorted(members, key=lambda m: m["InstanceId"])
+                for member in sorted(reading.members, key=lambda m: m["InstanceId"])
                 if member["InstanceId"] not in registered
             ),
         )
     return ClusterInstances(
         cluster=cluster,
         container_instances=_in_registration_order(
-            ContainerInstance.from_aws(item, ec2_instances) for item in described
+            ContainerInstance.from_aws(item, ec2_instances) for item in reading.described
         ),
         group=group,
     )
@@ -780,6 +950,15 @@ def wizard_stack(region, cluster_name):
     It is the stack EC2ContainerService-<name> whose outputs say the console made it; its
     AsgMaxSize parameter is the desired number of instances.
     """
+    return shared_read(
+        _cluster_key(region, "stack", cluster_name),
+        _stack_fresh_for(),
+        lambda: _read_wizard_stack(region, cluster_name),
+    )
+
+
+@translate_errors
+def _read_wizard_stack(region, cluster_name):
     name = stack_name_for(cluster_name)
     try:
         stack = client("cloudformation", region).describe_stacks(StackName=name)["Stacks"][0]

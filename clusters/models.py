@@ -57,6 +57,23 @@ class OperationQuerySet(models.QuerySet):
     def running(self):
         return self.filter(state=Operation.State.RUNNING)
 
+    def with_steps(self, pk):
+        """The operation numbered pk with its steps, in one query (the status poll's budget is
+        the session, the user and this), or None."""
+        steps = list(Step.objects.filter(operation_id=pk).select_related("operation"))
+        if not steps:
+            return None  # every operation is recorded with its steps: there is none
+        operation = steps[0].operation
+        for step in steps:
+            step.operation = operation
+        # Filled as prefetch_related("steps") fills it (django.db.models.query.
+        # prefetch_one_level), from the rows already read instead of a second query.
+        cached = operation.steps.get_queryset()
+        cached._result_cache = steps
+        cached._prefetch_done = True
+        operation._prefetched_objects_cache = {"steps": cached}
+        return operation
+
     def submit(self, action, cluster_name, region, user, request, template=""):
         """Record what a person asked of a cluster (a typed request: ClusterConfiguration,
         ScaleRequest or DeleteRequest) with one pending row for each resource it will touch.

@@ -9,6 +9,7 @@ import base64
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from . import plan, stack_template
@@ -22,6 +23,14 @@ DELETE_CLUSTER_ATTEMPTS = 24
 
 def run(step):
     return STEPS[step.kind](step)
+
+
+def look_again_in(step):
+    """Seconds until a step waiting on AWS (a stack being built or removed) looks again: soon at
+    first, so a fast stack is seen fast, then half as long as it has waited so far (each wait
+    half as long again as the one before), never longer than STACK_POLL_SECONDS."""
+    waited = (timezone.now() - step.started_at).total_seconds() if step.started_at else 0
+    return min(max(settings.STACK_POLL_FIRST_SECONDS, waited / 2), settings.STACK_POLL_SECONDS)
 
 
 def _calling(function, tolerated_code, **kwargs):
@@ -116,7 +125,7 @@ def create_stack(step):
     if status == "CREATE_IN_PROGRESS":
         if not step.outputs.get("stack_id"):
             step.mark_in_progress(f"Creating CloudFormation stack {name}", stack_id=stack["StackId"])
-        return settings.STACK_POLL_SECONDS
+        return look_again_in(step)
     if status != "CREATE_COMPLETE":
         _stack_failed(step, cloudformation, stack)
         return None
@@ -184,7 +193,7 @@ def scale_stack(step):
         stack = _describe_stack(cloudformation, stack["StackId"])
     status = stack["StackStatus"]
     if status.endswith("_IN_PROGRESS"):
-        return settings.STACK_POLL_SECONDS
+        return look_again_in(step)
     if status not in ("UPDATE_COMPLETE", "CREATE_COMPLETE"):
         _stack_failed(step, cloudformation, stack)
         return None
@@ -208,14 +217,14 @@ def delete_stack(step):
     if status == "DELETE_IN_PROGRESS" or (
         status.endswith("_IN_PROGRESS") and step.outputs.get("delete_requested")
     ):
-        return settings.STACK_POLL_SECONDS
+        return look_again_in(step)
     if status == "DELETE_FAILED" and step.outputs.get("delete_requested"):
         _stack_failed(step, cloudformation, stack)
         return None
     step.mark_in_progress(f"Deleting CloudFormation stack {name}", stack_id=stack["StackId"])
     cloudformation.delete_stack(StackName=stack["StackId"])
     step.mark_in_progress(f"Deleting CloudFormation stack {name}", delete_requested=True)
-    return settings.STACK_POLL_SECONDS
+    return look_again_in(step)
 
 
 def _deleted_a_stack(operation):
@@ -246,7 +255,7 @@ def delete_cluster(step):
                 f"Deleting cluster {name}: waiting for its container instances to leave",
                 attempts=attempts,
             )
-            return settings.STACK_POLL_SECONDS
+            return look_again_in(step)
         raise
     step.mark_succeeded(f"ECS cluster {name} deleted")
     return None

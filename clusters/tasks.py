@@ -11,7 +11,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from . import provisioning
+from . import inventory, provisioning
 from .aws import AwsError, AwsUnavailable
 from .models import Operation, Step
 
@@ -25,21 +25,29 @@ RESEND_AFTER = timedelta(seconds=10)
 
 @shared_task(bind=True, max_retries=8)
 def run_step(self, step_id):
+    """Run the step, then each step it hands on to, in this same task: the next step of an
+    operation starts at once, without a trip through the broker to a worker."""
+    while step_id is not None:
+        step_id = _run_one_step(self, step_id)
+
+
+def _run_one_step(task, step_id):
+    """Claim and run one step; return the id of the step to run next in this task, if any."""
     step = Step.objects.select_related("operation").filter(pk=step_id).first()
     if step is None or not step.claim():
-        return  # ended, or another worker has it: claims make a duplicate message harmless
+        return None  # ended, or another worker has it: claims make a duplicate message harmless
     try:
         with keeping_the_lease(step):
             look_again_in = provisioning.run(step)
     except AwsUnavailable as error:
-        if self.request.retries >= self.max_retries:
+        if task.request.retries >= task.max_retries:
             step.mark_failed(str(error))
         else:
             countdown = get_exponential_backoff_interval(
-                factor=2, retries=self.request.retries, maximum=120, full_jitter=True
+                factor=2, retries=task.request.retries, maximum=120, full_jitter=True
             )
             step.mark_waiting(f"AWS did not answer, trying again: {error}", due_in=countdown)
-            raise self.retry(exc=error, countdown=countdown) from error
+            raise task.retry(args=(step.pk,), exc=error, countdown=countdown) from error
     except AwsError as error:
         step.mark_failed(str(error))
     except SoftTimeLimitExceeded:
@@ -58,8 +66,8 @@ def run_step(self, step_id):
         if look_again_in:
             step.release(due_in=look_again_in)
             run_step.apply_async((step.pk,), countdown=look_again_in)
-            return
-    carry_on_after(step)
+            return None
+    return carry_on_after(step)
 
 
 @contextlib.contextmanager
@@ -87,18 +95,21 @@ def keeping_the_lease(step):
 
 
 def carry_on_after(step):
-    """Send the step that follows one that succeeded; end the operation after its last step,
-    or after a step that failed, and start whatever was queued behind it."""
+    """The id of the step that follows one that succeeded, to run next; or None, having ended
+    the operation after its last step, or after a step that failed, and started whatever was
+    queued behind it."""
     if step.state == Step.State.SUCCEEDED:
         following = step.operation.step_after(step)
         if following is not None:
-            run_step.delay(following.pk)
-            return
+            return following.pk
     if step.has_ended:
         end_operation(step.operation)
+    return None
 
 
 def end_operation(operation):
+    # What the operation changed is shown at once, not after the shared reads go stale.
+    inventory.forget_cluster(operation.region, operation.cluster_name)
     queued = operation.end()
     if queued is not None:
         start_operation(queued)

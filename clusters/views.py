@@ -1,6 +1,7 @@
 """The console's pages: one function per URL, each page serving its own htmx fragments."""
 
 import functools
+import hashlib
 import re
 
 from django.contrib import messages
@@ -158,7 +159,7 @@ def _field_messages(request, form, tags, name):
 
 
 def operation_status(request, pk):
-    operation = Operation.objects.prefetch_related("steps").filter(pk=pk).first()
+    operation = Operation.objects.with_steps(pk)
     if operation is None:
         raise NotFound(f"There is no launch, scaling or deletion numbered {pk}.")
     context = {"operation": operation}
@@ -235,8 +236,17 @@ def _cluster_url(name, tab=None):
     return reverse("clusters:detail_tab", args=[name, tab])
 
 
-def _tab_content(request, tab, cluster, stack, query):
-    """What one tab shows, read live from AWS for that tab only."""
+# The ECS Instances tab keeps watching its cluster: every POLL_WATCHING_SECONDS after anything
+# changed or while something is on its way, every POLL_RESTING_SECONDS once an answer came back
+# unchanged. Reads are shared for SHARED_READ_SECONDS (2 s), so a host that registers is in every
+# open tab within that plus the resting pace: 4.5 s.
+POLL_WATCHING_SECONDS = 2
+POLL_RESTING_SECONDS = 2.5
+
+
+def _tab_content(request, tab, cluster, stack, query, busy=False):
+    """What one tab shows, read live from AWS for that tab only (the ECS Instances tab's read
+    is shared by every viewer of the cluster)."""
     region = request.region
     if tab == "services":
         return {"services": inventory.services(region, cluster.name)}
@@ -250,6 +260,7 @@ def _tab_content(request, tab, cluster, stack, query):
             deregistered=Deregistration.objects.for_cluster(
                 region, cluster.name
             ).ec2_instance_ids(),
+            busy=busy,
         )
         shown = instances.container_instances
         if query:
@@ -323,16 +334,20 @@ def cluster_detail(request, cluster, stack, tab="services"):
         "operations": operations,
     }
     try:
-        context.update(_tab_content(request, tab, cluster, stack, query))
+        context.update(_tab_content(request, tab, cluster, stack, query, busy=bool(operations)))
     except AwsError as error:
         context["tab_error"] = str(error)
-    # Only the ECS Instances tab watches for news, and only while something is on its way.
-    context["polling"] = "instances" in context and (
-        bool(operations) or context["instances"].still_changing
-    )
+    # Only the ECS Instances tab watches for news; it slows down while nothing changes.
+    if "instances" in context:
+        context["seen"] = _fingerprint(cluster, context["instances"], operations)
+        unchanged = request.GET.get("seen") == context["seen"]
+        on_its_way = bool(operations) or context["instances"].still_changing
+        resting = unchanged and not on_its_way
+        context["pace"] = "resting" if resting else "watching"
+        context["poll_seconds"] = POLL_RESTING_SECONDS if resting else POLL_WATCHING_SECONDS
     if request.htmx:
         response = render(request, "clusters/cluster_detail.html#cluster-body", context)
-        if not context["polling"]:
+        if "poll_seconds" not in context:
             response.status_code = HttpResponseStopPolling.status_code
         return response
     context.update(_history(request.region, cluster.name))
@@ -356,6 +371,13 @@ def _history(region, cluster_name):
         (op for op in history if op.action == Operation.Action.CREATE and op.has_succeeded), None
     )
     return {"history": history, "launch": launch}
+
+
+def _fingerprint(cluster, instances, operations):
+    """A short digest of what the ECS Instances tab shows, which its next poll sends back: the
+    same digest means nothing changed since."""
+    shown = repr((cluster, instances, [(op.pk, op.state) for op in operations]))
+    return hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()
 
 
 def _container_instance_or_404(request, cluster, instance_id):
@@ -412,6 +434,7 @@ def deregister_container_instance(request, cluster, stack, instance_id):
                 ec2_instance_id=instance.ec2_instance_id,
                 created_by=request.user,
             )
+            inventory.forget_cluster(request.region, cluster.name)
             messages.success(request, f"Container instance {instance.id} deregistered.")
             return _go_to(request, instances_tab)
     context = {"cluster": cluster, "instance": instance, "form": form}

@@ -185,11 +185,32 @@ AWS_REGION = env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION", "us-east-1"))
 AWS_MAX_ATTEMPTS = env_int("AWS_MAX_ATTEMPTS", 5)
 AWS_CONNECT_TIMEOUT = env_int("AWS_CONNECT_TIMEOUT", 5)
 AWS_READ_TIMEOUT = env_int("AWS_READ_TIMEOUT", 30)
-# Seconds between two looks at a CloudFormation stack that is still being built or removed.
+# A CloudFormation stack being built or removed is looked at again after STACK_POLL_FIRST_SECONDS,
+# then each wait half as long again as the one before, up to STACK_POLL_SECONDS: a fast stack is
+# seen fast, a slow one is not asked about every second.
+STACK_POLL_FIRST_SECONDS = env_int("STACK_POLL_FIRST_SECONDS", 1)
 STACK_POLL_SECONDS = env_int("STACK_POLL_SECONDS", 5)
+# How long one read of a cluster from AWS (its header's DescribeClusters) answers everyone who
+# looks at it; the ECS Instances tab's fuller read lasts 5 to 15 times this (clusters/inventory.py).
+SHARED_READ_SECONDS = env_int("SHARED_READ_SECONDS", 2)
+
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Django's cache on the same Redis as Celery's broker, its keys under a prefix of their own. It
+# holds reads of AWS shared between viewers and the instance type catalogue; every use survives
+# Redis being away (clusters/inventory.py reads AWS then), and short socket timeouts keep a Redis
+# that does not answer from holding pages up. Sessions stay in the database: Django's cached_db
+# sessions fail when the cache does.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ecsconsole-cache",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
 
 # Celery, wired as cookiecutter-django does.
-CELERY_BROKER_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -197,6 +218,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Provisioning waits on AWS almost all the time: a worker runs many steps at once in threads,
+# not a process each. Each step's lease heartbeat is a thread of its own beside them. The threads
+# pool enforces no time limits (those below apply under --pool prefork); every AWS call is
+# bounded by AWS_CONNECT_TIMEOUT, AWS_READ_TIMEOUT and AWS_MAX_ATTEMPTS instead.
+CELERY_WORKER_POOL = env_str("CELERY_WORKER_POOL", "threads")
+# A class submitting at once: thirty creates run side by side (each runs its steps in turn).
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 32)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -26,6 +26,29 @@ READY_LINE = "Local cloud ready on"
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Query", "Scan", "Search", "Validate")
 
 log = logging.getLogger("localcloud")
+# The agent's own credentials (LocalCloud._session): its registrations are not news to it.
+AGENT_ACCESS_KEY = "localcloud"
+
+
+class ChangeCounter:
+    """Counts the requests that may have changed the cloud (an instance launched, started,
+    stopped or terminated, a cluster made), so the agent looks only after one: a cloud where
+    nothing happens costs nothing."""
+
+    def __init__(self):
+        self._count = 0
+        self._changed = threading.Condition()
+
+    def note(self):
+        with self._changed:
+            self._count += 1
+            self._changed.notify_all()
+
+    def wait_past(self, seen, stopping):
+        """Wait until the count is no longer `seen` (or `stopping` is set); return the count."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._count != seen or stopping.is_set())
+            return self._count
 
 
 class LocalCloud:
@@ -52,6 +75,7 @@ class LocalCloud:
 
             self.state = StateDir(state_dir, self.lock, compact_after or COMPACT_AFTER_BYTES)
         self._stopping = threading.Event()
+        self.changes = ChangeCounter()
         self._threads = []
         self._server = None
 
@@ -83,6 +107,7 @@ class LocalCloud:
 
     def stop(self):
         self._stopping.set()
+        self.changes.note()  # wakes the agent, to see it is stopping
         for thread in self._threads:
             thread.join(timeout=10)
         if self._server:
@@ -113,20 +138,24 @@ class LocalCloud:
         failures = []
         # Judged before the request runs: reading the action may need the body.
         changed, reset = not _is_read(environ), _is_reset(environ)
-        with self.lock:
-            if self.state is None:
-                yield failures
-                return
-            try:
-                with persistence.noting_backends() as used:
+        try:
+            with self.lock:
+                if self.state is None:
                     yield failures
-            finally:
-                # Also after moto failed midway: whatever it changed is kept.
+                    return
                 try:
-                    self.state.keep(used, changed, reset)
-                except Exception as error:
-                    log.exception("The local cloud could not save a change; answering 500")
-                    failures.append(error)
+                    with persistence.noting_backends() as used:
+                        yield failures
+                finally:
+                    # Also after moto failed midway: whatever it changed is kept.
+                    try:
+                        self.state.keep(used, changed, reset)
+                    except Exception as error:
+                        log.exception("The local cloud could not save a change; answering 500")
+                        failures.append(error)
+        finally:
+            if changed and not _is_agent(environ):
+                self.changes.note()
 
     def _spawn(self, target, name):
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -136,7 +165,7 @@ class LocalCloud:
     def _session(self):
         # The agent authenticates as the account's own instances would; any key maps to it.
         return boto3.session.Session(
-            aws_access_key_id="localcloud",
+            aws_access_key_id=AGENT_ACCESS_KEY,
             aws_secret_access_key="localcloud",
             region_name=self.configured_regions[0],
         )
@@ -179,7 +208,14 @@ class LocalCloud:
         agent = EcsAgentEmulator(
             regions=self.regions, endpoint_url=self.endpoint_url, session=self._session()
         )
+        # A pass at most every sync_interval, and only after something may have changed: the
+        # first pass looks at everything (instances kept from before the restart).
+        seen = None
         while not self._stopping.wait(self.sync_interval):
+            current = self.changes.wait_past(seen, self._stopping)
+            if self._stopping.is_set():
+                return
+            seen = current
             try:
                 for change in agent.sync():
                     log.info(
@@ -189,8 +225,10 @@ class LocalCloud:
                         change.container_instance_arn,
                     )
             except Exception:
-                # The agent keeps going, as the real one restarts after a failure.
+                # The agent keeps going, as the real one restarts after a failure: it looks
+                # again at the next interval.
                 log.exception("ECS agent sync failed")
+                seen = None
 
 
 def _is_read(environ):
@@ -210,6 +248,11 @@ def _is_read(environ):
     return environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS") and not _is_reset(
         environ
     )
+
+
+def _is_agent(environ):
+    """Whether the emulated agent made the request (signed with its own access key)."""
+    return f"Credential={AGENT_ACCESS_KEY}/" in environ.get("HTTP_AUTHORIZATION", "")
 
 
 def _is_reset(environ):

@@ -3,6 +3,7 @@ signed-in person."""
 
 import boto3
 import pytest
+from django.core.cache import cache
 from moto import mock_aws
 
 import localcloud
@@ -16,6 +17,20 @@ REGION = "us-east-1"
 def fast_password_hashing(settings):
     """Tests sign people in by the hundred: the real hasher's deliberate slowness buys nothing."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def cache_of_its_own(settings):
+    """Each test gets an empty in-process cache, and reads of AWS shared for no time at all: a
+    test that acts and then looks sees what it did. Tests of the sharing set their own."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tests",
+        }
+    }
+    settings.SHARED_READ_SECONDS = 0
+    cache.clear()
 
 
 @pytest.fixture

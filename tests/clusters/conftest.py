@@ -2,12 +2,25 @@
 workers would, and the agent that registers their hosts. `aws`, `options`, `lab_data` and a
 signed-in person come from tests/conftest.py."""
 
+import re
+
 import boto3
 import pytest
 
 from clusters.configuration import Tag
 from clusters.forms import WizardOptions
 from tests.conftest import REGION
+
+# What one look at the lab cluster's ECS Instances tab asks AWS: the header, the wizard's stack,
+# the container instances, the Auto Scaling group, and one EC2 describe for every host.
+LAB_CLUSTER_TAB_CALLS = [
+    "DescribeAutoScalingGroups",
+    "DescribeClusters",
+    "DescribeContainerInstances",
+    "DescribeInstances",
+    "DescribeStacks",
+    "ListContainerInstances",
+]
 
 @pytest.fixture
 def launch(db, user, options, lab_data):
@@ -69,18 +82,57 @@ def lab_cluster(launch, finish, agent):
 
 
 @pytest.fixture
-def big_cluster(aws, agent, ec2):
+def start_hosts(aws, ec2):
+    """Start hosts of the ECS-optimized AMI whose user data joins them to a cluster, as the
+    lab's launch template makes them; their agents register them at the next sync."""
+
+    def start(cluster_name, count, instance_type="t2.micro"):
+        ami = boto3.client("ssm", region_name=REGION).get_parameter(
+            Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
+        )["Parameter"]["Value"]
+        ec2.run_instances(
+            ImageId=ami,
+            InstanceType=instance_type,
+            MinCount=count,
+            MaxCount=count,
+            UserData=f"#!/bin/bash\necho ECS_CLUSTER={cluster_name} >> /etc/ecs/ecs.config\n",
+        )
+
+    return start
+
+
+@pytest.fixture
+def big_cluster(aws, agent, start_hosts):
     """Cluster "big" with 250 t3.small hosts, each registered by its agent."""
-    ami = boto3.client("ssm", region_name=REGION).get_parameter(
-        Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
-    )["Parameter"]["Value"]
     boto3.client("ecs", region_name=REGION).create_cluster(clusterName="big")
-    ec2.run_instances(
-        ImageId=ami,
-        InstanceType="t3.small",
-        MinCount=250,
-        MaxCount=250,
-        UserData="#!/bin/bash\necho ECS_CLUSTER=big >> /etc/ecs/ecs.config\n",
-    )
+    start_hosts("big", 250, "t3.small")
     agent.sync()
     return "big"
+
+
+@pytest.fixture
+def aws_calls(aws):
+    """The name of every call the console makes to ECS, EC2, CloudFormation and Auto Scaling
+    from now on."""
+    from clusters.aws import client
+
+    calls = []
+    for service in ("ecs", "ec2", "cloudformation", "autoscaling"):
+        client(service, REGION).meta.events.register(
+            "before-call.*.*", lambda model, **kwargs: calls.append(model.name)
+        )
+    return calls
+
+
+@pytest.fixture
+def poll_twice(signed_in):
+    """Poll a cluster tab as htmx does, then again sending back the digest the first answer
+    carried, as the next poll does: the second answer says whether the tab rests."""
+
+    def poll(url):
+        first = signed_in.get(url, headers={"HX-Request": "true"})
+        seen = re.search(r'hx-vals=\'\{"seen": "([0-9a-f]+)"\}\'', first.content.decode())
+        assert seen, "the tab does not poll"
+        return signed_in.get(url, {"seen": seen.group(1)}, headers={"HX-Request": "true"})
+
+    return poll

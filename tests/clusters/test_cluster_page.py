@@ -88,10 +88,20 @@ def test_a_tab_asked_by_htmx_comes_back_as_the_cluster_body_only(signed_in, lab_
     assert "<html" not in body
 
 
-def test_the_instances_table_stops_polling_once_every_instance_of_the_group_is_registered(
-    signed_in, lab_cluster
+def test_the_instances_table_rests_once_every_instance_of_the_group_is_registered(
+    lab_cluster, poll_twice
 ):
-    response = signed_in.get(INSTANCES_TAB, headers={"HX-Request": "true"})
+    response = poll_twice(INSTANCES_TAB)
+
+    assert response.status_code == 200
+    assert "hx-trigger=\"every 2.5s [document.visibilityState === 'visible']\"" in (
+        response.content.decode()
+    )
+    assert 'data-pace="resting"' in response.content.decode()
+
+
+def test_tabs_other_than_ecs_instances_do_not_poll(signed_in, lab_cluster):
+    response = signed_in.get("/clusters/demo-cluster/services/", headers={"HX-Request": "true"})
 
     assert response.status_code == 286
     assert "hx-trigger" not in response.content.decode().split('id="tab-panel"')[0]

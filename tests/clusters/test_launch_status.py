@@ -109,8 +109,8 @@ def test_a_poll_reads_only_the_database_in_a_few_queries(
 ):
     operation = launch()
 
-    # session, user, the operation, its steps
-    with django_assert_max_num_queries(4):
+    # the session, the user, and the operation with its steps
+    with django_assert_max_num_queries(3):
         signed_in.get(status_url(operation), headers={"HX-Request": "true"})
 
 

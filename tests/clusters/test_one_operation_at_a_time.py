@@ -7,7 +7,7 @@ import boto3
 import pytest
 from django.test import Client
 
-from clusters import tasks
+from clusters import provisioning, tasks
 from clusters.configuration import ScaleRequest
 from clusters.models import Operation, Step
 
@@ -91,8 +91,10 @@ def test_a_delete_asked_during_a_create_waits_for_it_then_removes_the_stack_too(
     signed_in, launch, sent, agent, work_through, django_capture_on_commit_callbacks
 ):
     create = launch()
-    # The create has made the cluster (so its page offers Delete), not yet its stack.
-    tasks.run_step(create.step(Step.Kind.CLUSTER).pk)
+    # The create's worker has made the cluster (so its page offers Delete), not yet its stack.
+    made_cluster = create.step(Step.Kind.CLUSTER)
+    assert made_cluster.claim()
+    provisioning.run(made_cluster)
     with django_capture_on_commit_callbacks(execute=True):
         asked = signed_in.post("/clusters/demo-cluster/delete/", {"confirmation": "delete me"})
     delete = Operation.objects.get(action=Operation.Action.DELETE)
@@ -109,8 +111,8 @@ def test_a_delete_asked_during_a_create_waits_for_it_then_removes_the_stack_too(
         "to end, then starts." in status
     )
 
-    assert sent == [create.step(Step.Kind.INSTANCE_ROLE).pk]  # nothing of the delete yet
-    work_through(between=agent.sync)
+    assert sent == []  # nothing of the delete yet
+    work_through(create.step(Step.Kind.INSTANCE_ROLE).pk, between=agent.sync)
 
     create.refresh_from_db()
     delete.refresh_from_db()

@@ -24,24 +24,39 @@ def queue(monkeypatch):
     return sent
 
 
-def test_a_successful_step_hands_on_to_the_next(launch, queue):
+def test_a_successful_step_runs_the_next_in_the_same_task_without_the_broker(launch, queue):
     operation = launch()
-    cluster, role = operation.step(Step.Kind.CLUSTER), operation.step(Step.Kind.INSTANCE_ROLE)
 
-    tasks.run_step(cluster.pk)
+    tasks.run_step(operation.step(Step.Kind.CLUSTER).pk)
 
-    cluster.refresh_from_db()
-    assert cluster.state == Step.State.SUCCEEDED
-    assert queue == [(role.pk, 0)]
+    operation.refresh_from_db()
+    assert [s.state for s in operation.ordered_steps] == [Step.State.SUCCEEDED] * 3
+    assert operation.state == operation.State.ENDED
+    assert queue == []
 
 
-def test_the_last_step_hands_on_to_nothing(launch, queue):
+def test_a_step_that_follows_another_worker_claim_is_left_to_that_worker(launch, queue):
     operation = launch()
-    for step in operation.ordered_steps:
-        tasks.run_step(step.pk)
+    role = operation.step(Step.Kind.INSTANCE_ROLE)
+    assert role.claim()  # the beat sent it again and another worker took it
 
-    assert [s.state for s in operation.steps.all()] == [Step.State.SUCCEEDED] * 3
-    assert [step_id for step_id, _ in queue] == [s.pk for s in operation.ordered_steps[1:]]
+    tasks.run_step(operation.step(Step.Kind.CLUSTER).pk)
+
+    role.refresh_from_db()
+    assert operation.step(Step.Kind.CLUSTER).state == Step.State.SUCCEEDED
+    assert (role.state, role.message) == (Step.State.IN_PROGRESS, "")
+    assert queue == []
+
+
+def test_a_stack_still_being_built_is_looked_at_again_soon_then_less_often(launch, settings):
+    settings.STACK_POLL_FIRST_SECONDS, settings.STACK_POLL_SECONDS = 1, 5
+    stack = launch().step(Step.Kind.STACK)
+    waits = []
+    for waited in (0, 1, 3, 6, 60):
+        stack.started_at = timezone.now() - timedelta(seconds=waited)
+        waits.append(round(provisioning.look_again_in(stack), 1))
+
+    assert waits == [1, 1, 1.5, 3, 5]
 
 
 def test_a_step_another_worker_holds_is_left_alone(launch, queue):

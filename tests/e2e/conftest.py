@@ -216,7 +216,7 @@ def start_celery_worker(redis_url, local_cloud_url, database_path, name="celery-
         name,
         [
             sys.executable, "-m", "celery", "-A", "ecsconsole", "worker",
-            "--loglevel", "INFO", "--concurrency", "2", "--pool", "prefork",
+            "--loglevel", "INFO", "--concurrency", "4", "--pool", "threads",
             # Nothing to gossip or mingle with: one worker starts faster without them.
             "--without-mingle", "--without-gossip", "--without-heartbeat",
             "--hostname", f"{name}@%h",

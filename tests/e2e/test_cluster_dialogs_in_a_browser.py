@@ -57,7 +57,7 @@ def test_scale_opens_over_the_tab_keeps_its_errors_inside_and_returns_to_the_tab
     expect(scale).to_be_focused()
     expect(page).to_have_url(re.compile(r"/clusters/demo-cluster/ecs-instances/$"))
     expect(rows).to_have_count(2, timeout=OPERATION_MS)
-    expect(page.locator("#cluster-body[hx-trigger]")).to_have_count(0)
+    expect(page.locator("#cluster-body[data-pace=resting]")).to_have_count(1)
     expect(scale).to_be_focused()
     assert Operation.objects.get(action=Operation.Action.SCALE).config == {"instance_count": 2}
 
@@ -133,5 +133,5 @@ def test_deregister_asks_to_confirm_then_the_tab_shows_the_host_and_stops_pollin
          "Running; deregistered from the cluster"]
     )
     expect(page.locator("#registered-count")).to_have_text("0")
-    expect(page.locator("#cluster-body[hx-trigger]")).to_have_count(0)
+    expect(page.locator("#cluster-body[data-pace=resting]")).to_have_count(1)
     screenshot("after-deregister")

@@ -49,8 +49,8 @@ def test_view_cluster_leads_to_an_ecs_instances_tab_listing_the_t2_micro_with_th
         ]
     )
     expect(page.locator("#registered-count")).to_have_text("1")
-    # One instance wanted, one registered and connected: the tab stops asking for news.
-    expect(page.locator("#cluster-body[hx-trigger]")).to_have_count(0)
+    # One instance wanted, one registered and connected: the tab asks for news at its resting pace.
+    expect(page.locator("#cluster-body[data-pace=resting]")).to_have_count(1)
     screenshot("ecs-instances-1366")
 
     rows.first.get_by_role("link", name=container_instance).click()
@@ -79,7 +79,7 @@ def test_scaling_from_one_to_two_instances_adds_a_second_row_to_the_ecs_instance
     expect(page).to_have_url(re.compile(r"/clusters/demo-cluster/ecs-instances/$"))
     expect(rows).to_have_count(2, timeout=OPERATION_MS)
     expect(page.locator("#registered-count")).to_have_text("2")
-    expect(page.locator("#cluster-body[hx-trigger]")).to_have_count(0)
+    expect(page.locator("#cluster-body[data-pace=resting]")).to_have_count(1)
     scale = Operation.objects.get(action=Operation.Action.SCALE)
     assert scale.has_succeeded, list(scale.steps.values_list("kind", "state", "message"))
     ec2_ids = rows.locator("td:nth-child(2)").all_inner_texts()

@@ -109,6 +109,6 @@ def test_the_ecs_instances_poll_keeps_focus_on_the_link_the_person_is_on(
     scaled.mark_succeeded("Desired number of instances set to 1")
     carry_on_after(scaled)
 
-    expect(page.locator("#cluster-body[hx-trigger]")).to_have_count(0)
+    expect(page.locator("#cluster-body[data-pace=resting]")).to_have_count(1)
     expect(link).to_be_focused()
     assert link.evaluate(STILL_MARKED)

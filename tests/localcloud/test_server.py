@@ -1,5 +1,7 @@
 """`python -m localcloud` serves the cloud over HTTP, runs the agent and keeps state when asked."""
 
+import os
+import time
 from types import SimpleNamespace
 
 from localcloud.agent import EcsAgentEmulator
@@ -44,6 +46,46 @@ def test_a_launched_instance_becomes_a_container_instance_with_the_amis_agent(se
 
         assert container_instance["versionInfo"]["agentVersion"] == ami["ecs_agent_version"]
         assert container_instance["agentConnected"] is True
+
+
+def cpu_seconds(pid):
+    """CPU time a process has used so far, user and system, from /proc."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_the_agent_rests_while_nothing_changes_and_wakes_for_a_new_instance(session):
+    cloud = start_local_cloud(extra_args=("--sync-interval", "0.1"))
+    try:
+        aws = clients(session, cloud.endpoint_url)
+        for number in range(10):
+            aws.ecs.create_cluster(clusterName=f"class-{number}")
+            aws.ec2.run_instances(
+                ImageId=recommended(aws)["image_id"],
+                InstanceType="t2.micro",
+                MinCount=5,
+                MaxCount=5,
+                UserData=linux_user_data(f"class-{number}"),
+            )
+        wait_for(lambda: len(container_instances(aws, "class-9")) == 5, timeout=60)
+
+        before = cpu_seconds(cloud.process.pid)
+        time.sleep(2)  # twenty intervals of rest, measured: nothing is waited for here
+        at_rest = cpu_seconds(cloud.process.pid) - before
+        aws.ec2.run_instances(
+            ImageId=recommended(aws)["image_id"],
+            InstanceType="t2.micro",
+            MinCount=1,
+            MaxCount=1,
+            UserData=linux_user_data("class-0"),
+        )
+        joined = wait_for(lambda: len(container_instances(aws, "class-0")) == 6)
+    finally:
+        cloud.stop()
+
+    # Before, the agent described every instance and every cluster ten times a second.
+    assert at_rest < 0.1
+    assert joined
 
 
 def test_clusters_survive_a_restart_with_a_state_dir_and_an_empty_dir_starts_clean(
