@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # npm ci writes this file last: it stands for node_modules installed from package-lock.json.
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: run test bench fuzz venv clean-cloud
+.PHONY: run dev test bench fuzz venv clean-cloud
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	scripts/ensure-system-packages venv
@@ -23,6 +23,10 @@ $(NODE_MODULES): package.json package-lock.json
 
 run: venv
 	scripts/run
+
+# As make run, but the web app is Django's runserver with DEBUG on, reloaded on every change.
+dev: venv
+	scripts/run --development
 
 clean-cloud:
 	rm -rf var/localcloud
