@@ -4,6 +4,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,6 +50,21 @@ def env_pair(name, default):
     if len(items) != 2:
         raise ImproperlyConfigured(f"{name} must be two values separated by a comma, not {items!r}")
     return tuple(items)
+
+
+def env_database(name, conn_max_age):
+    """The database a URL names (postgres://user:password@host:5432/name), or None when unset.
+    A connection is kept conn_max_age seconds across requests and tasks, checked before reuse."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        return dj_database_url.parse(value, conn_max_age=conn_max_age, conn_health_checks=True)
+    except ValueError as error:
+        # Not the value itself: it holds the password.
+        raise ImproperlyConfigured(
+            f"{name} must be a URL such as postgres://user:password@host:5432/name ({error!r})"
+        ) from None
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -126,8 +142,11 @@ TEMPLATES = [
 ]
 
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
+# One machine: SQLite, embedded in make run. More than one (workers on other machines, several
+# web containers): PostgreSQL, named by DATABASE_URL (postgres://user:password@host:5432/name).
 DATABASES = {
-    "default": {
+    "default": env_database("DATABASE_URL", conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
+    or {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": env_str("DATABASE_PATH", str(DATA_DIR / "console.sqlite3")),
         # The web app and the worker write to the same file: WAL lets readers run beside a
