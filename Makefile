@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # npm ci writes this file last: it stands for node_modules installed from package-lock.json.
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: run test bench fuzz venv clean-cloud
+.PHONY: run dev test bench fuzz venv clean-cloud
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	scripts/ensure-system-packages venv
@@ -24,15 +24,21 @@ $(NODE_MODULES): package.json package-lock.json
 run: venv
 	scripts/run
 
+# As make run, but the web app is Django's runserver with DEBUG on, reloaded on every change.
+dev: venv
+	scripts/run --development
+
 clean-cloud:
 	rm -rf var/localcloud
 
-# The unit and local-cloud tests run on both cores; the end-to-end tests, which start their own
-# servers, run once after them.
+# The unit and local-cloud tests run on both cores on SQLite, then those that open the database
+# again on PostgreSQL (DATABASE_URL's, else a throwaway server: scripts/with-postgres); the
+# end-to-end tests, which start their own servers, run once after them, on SQLite.
 test: venv $(NODE_MODULES)
 	scripts/ensure-system-packages test
-	$(PY) -m pytest tests --ignore=tests/e2e -n 2 $(PYTEST_ARGS)
-	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PY) -m pytest tests --ignore=tests/e2e -n 2 $(PYTEST_ARGS)
+	scripts/with-postgres $(PY) -m pytest tests --ignore=tests/e2e -m database -n 2 $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 bench: venv $(NODE_MODULES)
 	scripts/ensure-system-packages test

@@ -4,6 +4,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +52,21 @@ def env_pair(name, default):
     return tuple(items)
 
 
+def env_database(name, conn_max_age):
+    """The database a URL names (postgres://user:password@host:5432/name), or None when unset.
+    A connection is kept conn_max_age seconds across requests and tasks, checked before reuse."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        return dj_database_url.parse(value, conn_max_age=conn_max_age, conn_health_checks=True)
+    except ValueError as error:
+        # Not the value itself: it holds the password.
+        raise ImproperlyConfigured(
+            f"{name} must be a URL such as postgres://user:password@host:5432/name ({error!r})"
+        ) from None
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -77,6 +93,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles, so that runserver (development) leaves static files to WhiteNoise too.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.forms",
     "django_htmx",
@@ -90,6 +108,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files, before anything else reads the request (WhiteNoise's advice).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,8 +143,11 @@ TEMPLATES = [
 ]
 
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
+# One machine: SQLite, embedded in make run. More than one (workers on other machines, several
+# web containers): PostgreSQL, named by DATABASE_URL (postgres://user:password@host:5432/name).
 DATABASES = {
-    "default": {
+    "default": env_database("DATABASE_URL", conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
+    or {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": env_str("DATABASE_PATH", str(DATA_DIR / "console.sqlite3")),
         # The web app and the worker write to the same file: WAL lets readers run beside a
@@ -177,7 +200,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "staticfiles"
+# Served by WhiteNoise from gunicorn: `collectstatic` (make run does it; the image when built)
+# copies them here with their content's hash in their names and a gzip copy beside each, so a
+# browser keeps them for ever and fetches the compressed one. The tests name them as written
+# (tests/environment.py): they do not run collectstatic.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # AWS. boto3 itself reads AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID and friends; the console only
 # needs to know the region to start in and how patient to be.

@@ -13,6 +13,14 @@ from clusters.forms import WizardOptions
 REGION = "us-east-1"
 
 
+def pytest_collection_modifyitems(items):
+    """Mark `database` every test that opens the database: `make test` runs them again on
+    PostgreSQL (`-m database`). A test that never opens it cannot behave differently there."""
+    for item in items:
+        if "django_db_setup" in item.fixturenames or item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.database)
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Tests sign people in by the hundred: the real hasher's deliberate slowness buys nothing."""

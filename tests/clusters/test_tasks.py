@@ -1,9 +1,12 @@
 """The tasks claim a step, run it, and hand success on to the next step."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from kombu.exceptions import OperationalError
+from django.db import connection
 from django.utils import timezone
 
 from clusters import provisioning, tasks
@@ -69,6 +72,37 @@ def test_a_step_another_worker_holds_is_left_alone(launch, queue):
     assert step.state == Step.State.IN_PROGRESS
     assert step.message == ""
     assert queue == []
+
+
+def test_two_workers_claiming_a_step_at_the_same_moment_never_both_win(transactional_db, launch):
+    # Two workers handed the same step (a message delivered twice, the re-sender and a retry),
+    # each in a thread with its own database connection, let go together by a barrier: the
+    # conditional UPDATE must give the step to exactly one of them, every time, on SQLite and
+    # on PostgreSQL alike (make test runs this on both).
+    step = launch().step(Step.Kind.CLUSTER)
+    unclaimed = {"state": Step.State.PENDING, "claimed_until": None, "claim_token": ""}
+
+    def race():
+        copies = [Step.objects.get(pk=step.pk) for _ in range(2)]  # each worker's own copy
+        together = threading.Barrier(len(copies), timeout=10)
+
+        def claim(copy):
+            try:
+                together.wait()
+                return copy.claim()
+            finally:
+                connection.close()  # this thread's own connection
+
+        with ThreadPoolExecutor(max_workers=len(copies)) as workers:
+            won = list(workers.map(claim, copies))
+        holder = Step.objects.get(pk=step.pk).claim_token
+        return won, [copy.claim_token == holder for copy in copies]
+
+    for _ in range(100):
+        Step.objects.filter(pk=step.pk).update(**unclaimed)
+        won, holds_the_lease = race()
+        assert sorted(won) == [False, True]
+        assert holds_the_lease == won  # the winner's token is the one in the database
 
 
 def test_an_ended_step_is_not_run_again(launch, queue):

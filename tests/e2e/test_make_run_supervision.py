@@ -1,11 +1,15 @@
 """`make run` keeps every process running: with supervisord started as scripts/run starts it (on
 free ports, in a data directory of its own), a process killed with SIGKILL is started again while
-the others go on serving, and Ctrl+C stops them all."""
+the others go on serving, and Ctrl+C stops them all. The web app is gunicorn, serving the static
+files scripts/run collected, hashed and compressed."""
 
+import gzip
 import http.client
 import os
+import re
 import signal
 import urllib.request
+from pathlib import Path
 
 import boto3
 import pytest
@@ -23,7 +27,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 PROGRAMS = ["redis", "localcloud", "worker", "beat", "web"]
 # What a person's shell would not have: the test run's own choices must not leak into make run.
 NOT_INHERITED = {
-    "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_PATH", "REDIS_URL", "LOCAL_CLOUD", "AWS_ENDPOINT_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_PATH", "DATABASE_URL", "REDIS_URL", "LOCAL_CLOUD",
+    "AWS_ENDPOINT_URL",
 }
 
 
@@ -152,6 +157,30 @@ def test_it_prints_where_to_sign_in_and_labels_each_program_s_output(console):
         SERVER_START_SECONDS,
         "a line of each program's output, labelled with its name, on the terminal",
     )
+
+
+def test_gunicorn_serves_the_pages_and_their_static_files_hashed_and_compressed(console):
+    command_line = Path(f"/proc/{console.running()['web']}/cmdline").read_bytes().split(b"\0")
+    assert any(part.endswith(b"/gunicorn") for part in command_line), command_line
+    with urllib.request.urlopen(f"{console.web_url}/login/", timeout=10) as answer:
+        assert answer.headers["Server"] == "gunicorn"
+        page = answer.read().decode()
+    # The stylesheet by its content's hash, from the manifest make run's collectstatic wrote.
+    (stylesheet,) = re.findall(r'href="(/static/css/console\.[0-9a-f]{12}\.css)"', page)
+
+    def fetch(**headers):
+        request = urllib.request.Request(f"{console.web_url}{stylesheet}", headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.headers, answer.read()
+
+    headers, compressed = fetch(**{"Accept-Encoding": "gzip"})
+    plain_headers, plain = fetch()
+    assert headers["Content-Encoding"] == "gzip"
+    assert "immutable" in headers["Cache-Control"]  # the name changes when the content does
+    assert gzip.decompress(compressed) == plain
+    assert len(compressed) < len(plain) / 2
+    assert "Content-Encoding" not in plain_headers
+    assert b".skip-link {" in plain  # the console's own stylesheet
 
 
 @pytest.mark.parametrize("program", PROGRAMS)
