@@ -226,11 +226,11 @@ def with_cluster(view):
     return wrapper
 
 
-def _cluster_crumbs(cluster):
-    return [("Clusters", reverse("clusters:list")), (cluster.name, _cluster_url(cluster.name))]
+def cluster_crumbs(cluster):
+    return [("Clusters", reverse("clusters:list")), (cluster.name, cluster_url(cluster.name))]
 
 
-def _cluster_url(name, tab=None):
+def cluster_url(name, tab=None):
     if tab is None:
         return reverse("clusters:detail", args=[name])
     return reverse("clusters:detail_tab", args=[name, tab])
@@ -320,8 +320,8 @@ def cluster_detail(request, cluster, stack, tab="services"):
     if tab not in CLUSTER_TABS:
         raise NotFound(
             f"Cluster {cluster.name} has no tab {tab}.",
-            back=(f"Cluster {cluster.name}", _cluster_url(cluster.name)),
-            crumbs=_cluster_crumbs(cluster),
+            back=(f"Cluster {cluster.name}", cluster_url(cluster.name)),
+            crumbs=cluster_crumbs(cluster),
         )
     query = request.GET.get("q", "").strip()
     operations = list(Operation.objects.for_cluster(request.region, cluster.name).unfinished())
@@ -387,8 +387,8 @@ def _container_instance_or_404(request, cluster, instance_id):
     if not found:
         raise NotFound(
             f"Cluster {cluster.name} has no container instance {instance_id}.",
-            back=("ECS Instances", _cluster_url(cluster.name, "ecs-instances")),
-            crumbs=_cluster_crumbs(cluster),
+            back=("ECS Instances", cluster_url(cluster.name, "ecs-instances")),
+            crumbs=cluster_crumbs(cluster),
         )
     return found[0]
 
@@ -399,7 +399,7 @@ def container_instance_detail(request, cluster, stack, instance_id):
         instance = _container_instance_or_404(request, cluster, instance_id)
     except AwsError as error:
         messages.error(request, str(error))
-        return redirect(_cluster_url(cluster.name, "ecs-instances"))
+        return redirect(cluster_url(cluster.name, "ecs-instances"))
     context = {"cluster": cluster, "instance": instance}
     return render(request, "clusters/container_instance.html", context)
 
@@ -407,7 +407,7 @@ def container_instance_detail(request, cluster, stack, instance_id):
 @require_http_methods(["GET", "POST"])
 @with_cluster
 def deregister_container_instance(request, cluster, stack, instance_id):
-    instances_tab = _cluster_url(cluster.name, "ecs-instances")
+    instances_tab = cluster_url(cluster.name, "ecs-instances")
     try:
         instance = _container_instance_or_404(request, cluster, instance_id)
     except AwsError as error:
@@ -444,7 +444,7 @@ def deregister_container_instance(request, cluster, stack, instance_id):
 @require_http_methods(["GET", "POST"])
 @with_cluster
 def scale_instances(request, cluster, stack):
-    instances_tab = _cluster_url(cluster.name, "ecs-instances")
+    instances_tab = cluster_url(cluster.name, "ecs-instances")
     if stack is None or stack.auto_scaling_group is None:
         messages.error(
             request,

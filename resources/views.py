@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from clusters import provisioning
 from clusters.aws import AwsError
-from clusters.views import NotFound, _cluster_crumbs, _cluster_url, page_or_dialog, with_cluster
+from clusters.views import NotFound, cluster_crumbs, cluster_url, page_or_dialog, with_cluster
 
 from . import reads
 from .forms import KeyPairForm, ResourceKind, is_resource_id
@@ -57,8 +57,8 @@ def _resource_page(request, cluster, kind, resource_id, read, respond):
     """A read-only page of one resource the cluster is made of: respond(resource) once AWS has
     described it; a 404 with AWS's reason when AWS has no such resource (or the id could not be
     one); the cluster page with AWS's reason when AWS could not answer."""
-    crumbs = _cluster_crumbs(cluster)
-    back = (f"Cluster {cluster.name}", _cluster_url(cluster.name))
+    crumbs = cluster_crumbs(cluster)
+    back = (f"Cluster {cluster.name}", cluster_url(cluster.name))
     if not is_resource_id(kind, resource_id):
         raise NotFound(
             f"There is no {kind.label} {resource_id}: that is not how AWS names one.",
@@ -71,7 +71,7 @@ def _resource_page(request, cluster, kind, resource_id, read, respond):
         raise NotFound(f"{kind.label} {resource_id}: {error}", back=back, crumbs=crumbs) from error
     except AwsError as error:
         messages.error(request, f"Could not read {kind.label} {resource_id}: {error}")
-        return redirect(_cluster_url(cluster.name))
+        return redirect(cluster_url(cluster.name))
     return respond(resource)
 
 
