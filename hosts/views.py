@@ -1,6 +1,7 @@
 """The Host panel (the lab's commands run on a host through SSM) and the lab checklist."""
 
 from django.contrib import messages
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +22,8 @@ HOST_READ_EVENT = "host-read"
 
 def _next_url(request, fallback):
     wanted = request.POST.get("next", "")
-    if wanted and url_has_allowed_host_and_scheme(
+    # Only a path of this site: never another host, nor a bare word.
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return wanted
@@ -53,7 +55,8 @@ def read_host(request, cluster, stack, instance_id):
     reading = runcommand.start_reading(request.region, cluster.name, found[0], request.user)
     if request.htmx:
         return _reading_fragment(request, reading)
-    return redirect(_next_url(request, back))
+    # A URL, never a view name: redirect() would try to reverse a "next" such as "hosts".
+    return HttpResponseRedirect(_next_url(request, back))
 
 
 @require_GET

@@ -149,7 +149,8 @@ def test_deleting_removes_the_stack_then_the_cluster(signed_in, lab_cluster, fin
         "clusters"
     ][0]
     assert cluster["status"] == "INACTIVE"
-    assert "demo-cluster" not in signed_in.get("/clusters/").content.decode()
+    clusters_page = signed_in.get("/clusters/")
+    assert "demo-cluster" not in [cluster.name for cluster in clusters_page.context["clusters"]]
     assert signed_in.get("/clusters/demo-cluster/").status_code == 404
 
 

@@ -4,6 +4,7 @@ Command, polled until the host has answered, and AWS's reason when SSM refuses t
 import json
 
 import boto3
+import pytest
 
 from clusters import inventory
 from hosts.models import HostReading
@@ -81,6 +82,18 @@ def test_without_javascript_reading_returns_to_the_panel(signed_in, lab_cluster)
     assert response.status_code == 302
     assert response["Location"] == f"{page}#host"
     assert HostReading.objects.get().commands.count() == 4
+
+
+@pytest.mark.parametrize("next_url", ["²", "hosts:checklist", "https://elsewhere.example/"])
+def test_a_next_address_that_is_not_a_path_of_this_site_returns_to_the_panel(
+    signed_in, lab_cluster, next_url
+):
+    page, _ = container_instance_page()
+
+    response = signed_in.post(f"{page}host/", {"next": next_url})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{page}#host"
 
 
 def test_a_role_without_the_ssm_policy_shows_aws_reason_and_what_to_attach(
