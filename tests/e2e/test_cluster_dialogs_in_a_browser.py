@@ -102,11 +102,10 @@ def test_deregister_asks_to_confirm_then_the_tab_shows_the_host_and_stops_pollin
 ):
     page = demo_cluster
     expect(open_ecs_instances_tab(page)).to_have_count(1)
-    ec2_link = page.locator("#container-instances tbody tr td:nth-child(2) a")
-    ec2_id = ec2_link.inner_text()
+    ec2_id = page.locator("#container-instances tbody tr td:nth-child(2) a").inner_text()
 
-    # Step 13 of the lab: the EC2 instance id leads to the instance's details.
-    ec2_link.click()
+    # The container instance's page, where Deregister is, tells of its EC2 instance too.
+    page.locator("#container-instances tbody tr td:first-child a").click()
     section = page.locator("#ec2-instance")
     expect(section.get_by_role("heading")).to_have_text(f"EC2 instance {ec2_id}")
     expect(section).to_contain_text("running")

@@ -4,7 +4,7 @@ cloud."""
 import pytest
 
 from clusters.models import Step
-from clusters.stack_template import ECS_INSTANCE_ROLE_POLICY
+from clusters.stack_template import ECS_INSTANCE_ROLE_POLICY, SSM_MANAGED_INSTANCE_POLICY
 from clusters.tasks import start_operation
 
 from .waiting import wait_until, wait_until_ended
@@ -72,7 +72,10 @@ def test_it_leaves_an_active_cluster_a_complete_stack_and_a_registered_t2_micro(
     )
 
     attached = iam.list_attached_role_policies(RoleName="ecsInstanceRole")["AttachedPolicies"]
-    assert [policy["PolicyArn"] for policy in attached] == [ECS_INSTANCE_ROLE_POLICY]
+    # ECS's policy, and SSM's: the wizard's "Let ECS Console read the host" is on by default.
+    assert {policy["PolicyArn"] for policy in attached} == {
+        ECS_INSTANCE_ROLE_POLICY, SSM_MANAGED_INSTANCE_POLICY
+    }
     profile = iam.get_instance_profile(InstanceProfileName="ecsInstanceRole")["InstanceProfile"]
     assert [role["RoleName"] for role in profile["Roles"]] == ["ecsInstanceRole"]
 

@@ -113,6 +113,7 @@ def type_the_rest_and_create(page, held):
     tab_to(page, "id_ingress_port")
     replace_text(page, "22")
     tab_to(page, "id_instance_role")
+    tab_to(page, "id_ssm_host_access")  # left on, as the lab has nothing to say of it
     tab_to(page, "id_tags-0-key")
     page.keyboard.type("team")
     tab_to(page, "id_tags-0-value")
