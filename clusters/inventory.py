@@ -199,7 +199,8 @@ def _wait_for_reading(key):
     """The reading another request is making, once it lands; None after the wait's bound.
 
     Django's cache has no blocking get, so this looks every 50 ms, for at most
-    SHARED_READ_WAIT_SECONDS: it is a wait for a condition, not a pause, and it spares AWS a read per waiting tab."""
+    SHARED_READ_WAIT_SECONDS: a wait for a condition, not a pause, that spares AWS a read per
+    waiting tab."""
     deadline = time.monotonic() + SHARED_READ_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.05)
