@@ -6,6 +6,7 @@ test-artifacts/logs/, where a failed run leaves it for a person to read.
 """
 
 import contextlib
+import signal
 import json
 import os
 import shutil
@@ -166,6 +167,20 @@ def start_local_cloud(port, name="localcloud"):
     )
     server.wait_until_ready(lambda: READY_LINE in server.log())
     return server
+
+
+@contextlib.contextmanager
+def freezable_local_cloud(name):
+    """A local cloud of a module's own, which its tests may freeze with SIGSTOP: a call to it
+    then waits for its answer. Thawed before it is stopped."""
+    port = free_port()
+    server = start_local_cloud(port, name)
+    server.url = f"http://127.0.0.1:{port}"
+    try:
+        yield server
+    finally:
+        server.process.send_signal(signal.SIGCONT)
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -14,9 +14,9 @@ from clusters.tasks import start_operation
 
 from .conftest import (
     free_port,
+    freezable_local_cloud,
     publishing_to,
     start_celery_worker,
-    start_local_cloud,
     start_redis,
 )
 from .waiting import wait_until
@@ -28,12 +28,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 def held_local_cloud():
     """A local cloud of this module's own, which a test may freeze: the worker's AWS call then
     waits for its answer, so its task is still in flight whenever the test wants."""
-    port = free_port()
-    server = start_local_cloud(port, "localcloud-held")
-    server.url = f"http://127.0.0.1:{port}"
-    yield server
-    server.process.send_signal(signal.SIGCONT)
-    server.stop()
+    with freezable_local_cloud("localcloud-held") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,9 @@ from .conftest import (
     Server,
     fake_aws_environment,
     free_port,
+    freezable_local_cloud,
     publishing_to,
     start_celery_worker,
-    start_local_cloud,
     start_redis,
 )
 from .waiting import wait_until
@@ -36,12 +36,8 @@ RECLAIMED_WITHIN_SECONDS = 30
 def held_local_cloud():
     """A local cloud this module can freeze (SIGSTOP): a worker's call to it then waits, so the
     worker is killed while it holds its step."""
-    port = free_port()
-    server = start_local_cloud(port, "localcloud-for-killed-workers")
-    server.url = f"http://127.0.0.1:{port}"
-    yield server
-    server.process.send_signal(signal.SIGCONT)
-    server.stop()
+    with freezable_local_cloud("localcloud-for-killed-workers") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
