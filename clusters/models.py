@@ -193,6 +193,11 @@ class Operation(models.Model):
         """What the person asked, as the typed value the action takes."""
         return REQUEST_TYPES[self.action].from_json(self.config)
 
+    @property
+    def request_token(self):
+        """The ClientRequestToken of this operation's stack calls: a retried call is one call."""
+        return f"ecs-console-{self.pk}"
+
     def planned_step_kinds(self):
         Kind = Step.Kind
         request = self.request

@@ -111,13 +111,12 @@ class Preview:
     template: str
 
 
-def preview(cluster_name, configuration):
-    calls = create_calls(cluster_name, configuration, PREVIEW_REQUEST_TOKEN)
+def preview(cluster_name, configuration, request_token=PREVIEW_REQUEST_TOKEN):
+    """What Create will do for a form as typed or, given a launch's token, what it did."""
+    calls = create_calls(cluster_name, configuration, request_token)
     template_file = f"{stack_template.stack_name_for(cluster_name)}.json"
     return Preview(
-        commands=tuple(
-call.as_cli({"TemplateBody": template_file}) for call in calls
-        ),
+        commands=tuple(call.as_cli({"TemplateBody": template_file}) for call in calls),
         template_file=template_file if configuration.makes_stack else "",
         template=(
             json.dumps(stack_template.build_template(cluster_name, configuration), indent=2)

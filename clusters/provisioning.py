@@ -115,9 +115,7 @@ def create_stack(step):
     stack = _describe_stack(cloudformation, step.outputs.get("stack_id", name))
     if stack is None or stack["StackStatus"] == "DELETE_COMPLETE":
         step.mark_in_progress(f"Creating CloudFormation stack {name}")
-        call = plan.create_stack(
-            operation.cluster_name, configuration, f"ecs-console-{operation.pk}"
-        )
+        call = plan.create_stack(operation.cluster_name, configuration, operation.request_token)
         stack_id = call.make(cloudformation)["StackId"]
         step.mark_in_progress(f"Creating CloudFormation stack {name}", stack_id=stack_id)
         stack = _describe_stack(cloudformation, stack_id)
@@ -181,7 +179,7 @@ def scale_stack(step):
                 StackName=stack["StackId"],
                 UsePreviousTemplate=True,
                 Parameters=parameters,
-                ClientRequestToken=f"ecs-console-{operation.pk}",
+                ClientRequestToken=operation.request_token,
             )
         except Exception as error:
             no_change = "No updates are to be performed" in str(error)

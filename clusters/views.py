@@ -168,6 +168,10 @@ def operation_status(request, pk):
         if operation.has_ended:
             response.status_code = HttpResponseStopPolling.status_code
         return response
+    if operation.action == Operation.Action.CREATE:
+        context["sent"] = plan.preview(
+            operation.cluster_name, operation.request, operation.request_token
+        )
     return render(request, "clusters/operation.html", context)
 
 

@@ -3,6 +3,7 @@ built by the code provisioning sends them with, so the preview is what Create do
 
 from botocore import xform_name
 from django.urls import reverse
+from django.utils.html import escape
 
 from clusters import plan
 from clusters.aws import client
@@ -45,6 +46,21 @@ def test_the_preview_is_the_calls_provisioning_makes_against_the_local_cloud(lau
         "add_role_to_instance_profile",
         "create_stack",
     ]
+
+
+def test_the_launch_status_page_shows_the_calls_that_launch_made(launch, finish, signed_in):
+    recorded = record_changes(["ecs", "iam", "cloudformation"])
+    operation = launch()
+    finish(operation)
+
+    page = signed_in.get(operation.get_absolute_url()).content.decode()
+
+    assert "What Create sent" in page
+    template_file = {"TemplateBody": "EC2ContainerService-demo-cluster.json"}
+    for service, operation_name, arguments in recorded:
+        sent = plan.Call(service, operation_name, arguments).as_cli(template_file)
+        assert escape(sent) in page
+    assert f"--client-request-token ecs-console-{operation.pk}" in page
 
 
 def test_view_what_create_will_do_shows_the_commands_and_keeps_what_was_typed(
