@@ -9,6 +9,7 @@ import threading
 import weakref
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -75,7 +76,15 @@ def client(service, region):
         # threads): botocore keeps 10, and opens and drops one per call beyond them.
         max_pool_connections=settings.CELERY_WORKER_CONCURRENCY,
     )
-    return boto3.session.Session().client(service, config=config)
+    session = botocore.session.Session()
+    session.register_component("data_loader", _service_models)
+    return boto3.session.Session(botocore_session=session).client(service, config=config)
+
+
+# botocore's reader of its service models and endpoint rules, shared by every session: each new
+# session otherwise reads and parses the JSON again (EC2's model alone is megabytes), a second
+# each time a region or service is first used. It keeps what it read; it holds no credentials.
+_service_models = botocore.session.Session().get_component("data_loader")
 
 
 # The account each set of credentials belongs to, by the STS client made with them: asked once

@@ -68,6 +68,7 @@ COMMON_INSTANCE_TYPES = (
 # An instance type's specification never changes; a day's cache spares every Configure page the
 # region's whole DescribeInstanceTypes listing.
 INSTANCE_TYPE_CATALOGUE_SECONDS = 24 * 3600
+INSTANCE_TYPE_CATALOGUE_KEY = "instance-type-catalogue:{region}"
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ def instance_type_sort_key(name):
 def instance_type_catalogue(region):
     """The instance types the region offers, by name, in the order people look for them."""
     return shared_read(
-        f"instance-type-catalogue:{region}",
+        INSTANCE_TYPE_CATALOGUE_KEY.format(region=region),
         INSTANCE_TYPE_CATALOGUE_SECONDS,
         lambda: _read_instance_type_catalogue(region),
     )

@@ -9,6 +9,8 @@ from moto import mock_aws
 import localcloud
 from clusters.aws import client
 from clusters.forms import WizardOptions
+from clusters.inventory import INSTANCE_TYPE_CATALOGUE_KEY
+from clusters.middleware import ecs_regions
 
 REGION = "us-east-1"
 
@@ -27,10 +29,18 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# A region's instance type catalogue is moto's fixed list of some 1,400 types: reading it takes
+# seconds, and the console keeps it a day (INSTANCE_TYPE_CATALOGUE_SECONDS). Each test process
+# reads it once and finds it in every later test's new cache, as a person finds it after the
+# first look; tests/localcloud/test_ec2.py reads it from the cloud itself.
+_catalogues_read = {}
+
+
 @pytest.fixture(autouse=True)
 def cache_of_its_own(settings):
-    """Each test gets an empty in-process cache, and reads of AWS shared for no time at all: a
-    test that acts and then looks sees what it did. Tests of the sharing set their own."""
+    """Each test gets an in-process cache holding only the catalogues read before, and reads of
+    AWS shared for no time at all: a test that acts and then looks sees what it did. Tests of the
+    sharing set their own."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -39,6 +49,11 @@ def cache_of_its_own(settings):
     }
     settings.SHARED_READ_SECONDS = 0
     cache.clear()
+    cache.set_many(_catalogues_read, None)
+    yield
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        keys = [INSTANCE_TYPE_CATALOGUE_KEY.format(region=r.code) for r in ecs_regions()]
+        _catalogues_read.update(cache.get_many(keys))
 
 
 @pytest.fixture
