@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass
 
 # The drawing's size in SVG units (it scales to its box) and the room kept for the axes' words.
-WIDTH, HEIGHT = 360, 150
+WIDTH, HEIGHT = 360, 130
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 10, 24
 
 

@@ -452,7 +452,7 @@ def _percent(part, whole):
 
 
 def cluster_usages(ecs_backend):
-    """The usage of each ACTIVE cluster with live container instances."""
+    """(cluster, its usage) for each ACTIVE cluster with live container instances."""
     from .ecs import live_container_instances
 
     usages = []
@@ -468,7 +468,9 @@ def cluster_usages(ecs_backend):
                 total[0] += registered.get(name, 0)
                 total[1] += registered.get(name, 0) - remaining.get(name, 0)
         if instances:
-            usages.append(ClusterUsage(cluster.name, *totals["CPU"], *totals["MEMORY"]))
+            usages.append(
+                (cluster, ClusterUsage(cluster.name, *totals["CPU"], *totals["MEMORY"]))
+            )
     return usages
 
 
@@ -486,7 +488,8 @@ class ClusterMetricsReporter:
 
     def __init__(self, period_seconds=METRICS_PERIOD_SECONDS):
         self.period_seconds = period_seconds
-        # When each cluster (account, region, name) last had its metrics published.
+        # When each cluster last had its metrics published, with the cluster, which keeps its id
+        # from being reused while it is a key.
         self._published = {}
 
     def report(self, now=None):
@@ -498,9 +501,11 @@ class ClusterMetricsReporter:
         now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
         published, live = 0, {}
         for account, region, ecs_backend in list(ecs_backends.iter_backends()):
-            for usage in cluster_usages(ecs_backend):
-                key = (account, region, usage.cluster_name)
-                last = live[key] = self._published.get(key)
+            for cluster, usage in cluster_usages(ecs_backend):
+                # By the cluster object too: one made again under the same name (or after a
+                # reset) is new, and its first sample is due at once.
+                key = (account, region, usage.cluster_name, id(cluster))
+                _, last = live[key] = self._published.get(key, (cluster, None))
                 if last is not None and (now - last).total_seconds() < self.period_seconds:
                     continue
                 cloudwatch_backends[account][region].put_metric_data(
@@ -516,7 +521,7 @@ class ClusterMetricsReporter:
                         for name, value in usage.metrics().items()
                     ],
                 )
-                live[key] = now
+                live[key] = (cluster, now)
                 published += 1
         # A cluster deleted, or left without instances, is no longer waited for.
         self._published = live
@@ -527,5 +532,5 @@ class ClusterMetricsReporter:
         now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
         if not self._published:
             return self.period_seconds
-        oldest = min(self._published.values())
+        oldest = min(last for _, last in self._published.values())
         return max(0.0, self.period_seconds - (now - oldest).total_seconds())

@@ -2,11 +2,14 @@
 on, and the way to turn it on when it is off."""
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import boto3
 import pytest
 from django.test import Client
 
+from clusters.charts import line_chart
+from clusters.inventory import MetricPoint, MetricSeries
 from localcloud.agent import ClusterMetricsReporter
 
 from .conftest import REGION
@@ -123,3 +126,21 @@ def test_the_tab_reads_the_cluster_once_and_cloudwatch_once(signed_in, lab_clust
     signed_in.get(METRICS_TAB, headers={"HX-Request": "true"})
 
     assert sorted(aws_calls) == ["DescribeClusters", "DescribeStacks", "GetMetricData"]
+
+
+def test_a_chart_spans_the_hour_and_its_axis_rises_past_100_when_cpu_bursts():
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    end = start + timedelta(hours=1)
+    series = MetricSeries(
+        "CPUUtilization",
+        "CPU utilization",
+        (MetricPoint(start, 0.0), MetricPoint(end, 130.0)),
+    )
+
+    chart = line_chart(series, start, end)
+
+    first, last = chart.points.split()
+    assert first == f"{chart.left:.1f},{chart.baseline:.1f}"  # 0 % at the start: bottom left
+    assert last.startswith(f"{chart.right_edge:.1f},")
+    assert [tick.label for tick in chart.y_ticks] == ["0%", "75%", "150%"]
+    assert [tick.label for tick in chart.x_ticks] == ["09:00", "09:30", "10:00"]

@@ -101,3 +101,18 @@ def test_it_waits_a_whole_period_when_no_cluster_has_instances(aws):
 
     assert reporter.report() == 0
     assert reporter.seconds_to_next() == 60
+
+
+def test_a_cluster_made_again_under_its_name_gets_its_first_sample_at_once(aws):
+    a_cluster_with_one_registered_t2_micro(aws)
+    reporter = ClusterMetricsReporter()
+    start = datetime.now(timezone.utc) - timedelta(minutes=1)
+    reporter.report(now=start + timedelta(seconds=10))
+    for arn in aws.ecs.list_container_instances(cluster="demo")["containerInstanceArns"]:
+        aws.ecs.deregister_container_instance(cluster="demo", containerInstance=arn, force=True)
+    aws.ecs.delete_cluster(cluster="demo")
+
+    aws.ecs.create_cluster(clusterName="demo")
+    EcsAgentEmulator(session=aws.session).sync()
+
+    assert reporter.report(now=start + timedelta(seconds=20)) == 1
