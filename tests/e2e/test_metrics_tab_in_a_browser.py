@@ -39,6 +39,7 @@ def test_enabling_container_insights_shows_the_clusters_cpu_and_memory_charts(
     expect(
         panel.get_by_role("heading", name="Container Insights is not enabled for this cluster")
     ).to_be_visible()
+    screenshot("insights-off-1280")
     # ECS publishes the cluster's first sample once its host has registered.
     wait_until(
         lambda: published_reservation(cloud, "demo-cluster"),
