@@ -543,6 +543,107 @@ def _read_cluster(region, name):
     return Cluster.from_aws(found)
 
 
+# The Metrics tab: the cluster's CloudWatch metrics that the classic console charted, namespace
+# AWS/ECS by ClusterName, each the average of a minute, over the last hour. ECS publishes them
+# every minute for a cluster whose instances are registered.
+METRICS_NAMESPACE = "AWS/ECS"
+CLUSTER_METRICS = (
+    ("CPUReservation", "CPU reservation"),
+    ("CPUUtilization", "CPU utilization"),
+    ("MemoryReservation", "Memory reservation"),
+    ("MemoryUtilization", "Memory utilization"),
+)
+METRICS_PERIOD = timedelta(minutes=1)
+METRICS_WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    at: datetime
+    value: float
+
+
+@dataclass(frozen=True)
+class MetricSeries:
+    """One metric's averages, oldest first, in percent."""
+
+    name: str
+    label: str
+    points: tuple[MetricPoint, ...]
+
+    @property
+    def latest(self):
+        return self.points[-1] if self.points else None
+
+    @property
+    def lowest(self):
+        return min((p.value for p in self.points), default=None)
+
+    @property
+    def highest(self):
+        return max((p.value for p in self.points), default=None)
+
+
+@dataclass(frozen=True)
+class ClusterMetrics:
+    """What the Metrics tab charts: each metric's series over one window of time."""
+
+    cluster_name: str
+    start: datetime
+    end: datetime
+    series: tuple[MetricSeries, ...]
+
+    @property
+    def has_data(self):
+        return any(series.points for series in self.series)
+
+
+@translate_errors
+def cluster_metrics(region, cluster_name, now=None):
+    """The cluster's CPU and memory reservation and utilization for the last hour, in one
+    GetMetricData call (pages, if CloudWatch splits its answer, are joined by query id)."""
+    # Whole minutes, as CloudWatch aligns 1-minute periods, up to the minute under way.
+    end = (now or datetime.now(timezone.utc)).replace(second=0, microsecond=0) + METRICS_PERIOD
+    start = end - METRICS_WINDOW
+    queries = [
+        {
+            "Id": name.lower(),
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": METRICS_NAMESPACE,
+                    "MetricName": name,
+                    "Dimensions": [{"Name": "ClusterName", "Value": cluster_name}],
+                },
+                "Period": int(METRICS_PERIOD.total_seconds()),
+                "Stat": "Average",
+            },
+        }
+        for name, _ in CLUSTER_METRICS
+    ]
+    found = {query["Id"]: [] for query in queries}
+    for result in paginate(
+        client("cloudwatch", region),
+        "get_metric_data",
+        "MetricDataResults",
+        MetricDataQueries=queries,
+        StartTime=start,
+        EndTime=end,
+        ScanBy="TimestampAscending",
+    ):
+        found[result["Id"]].extend(
+            MetricPoint(at, value) for at, value in zip(result["Timestamps"], result["Values"])
+        )
+    return ClusterMetrics(
+        cluster_name=cluster_name,
+        start=start,
+        end=end,
+        series=tuple(
+            MetricSeries(name, label, tuple(sorted(found[name.lower()], key=lambda p: p.at)))
+            for name, label in CLUSTER_METRICS
+        ),
+    )
+
+
 class Ec2State(StrEnum):
     PENDING = "pending"
     RUNNING = "running"

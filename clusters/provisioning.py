@@ -277,6 +277,14 @@ def deregister_container_instance(region, cluster_name, container_instance, forc
     )
 
 
+@translate_errors
+def enable_container_insights(region, cluster_name):
+    """Turn Container Insights on for the cluster, as the Metrics tab's button does; one call."""
+    client("ecs", region).update_cluster_settings(
+        cluster=cluster_name, settings=[{"name": "containerInsights", "value": "enabled"}]
+    )
+
+
 @dataclass(frozen=True)
 class NewKeyPair:
     """A key pair EC2 has just created, with the only copy of its private key there will be.

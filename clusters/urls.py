@@ -11,6 +11,11 @@ urlpatterns = [
     path("clusters/<str:name>/scale/", views.scale_instances, name="scale"),
     path("clusters/<str:name>/delete/", views.delete_cluster, name="delete"),
     path(
+        "clusters/<str:name>/container-insights/",
+        views.enable_container_insights,
+        name="enable_container_insights",
+    ),
+    path(
         "clusters/<str:name>/container-instances/<str:instance_id>/",
         views.container_instance_detail,
         name="container_instance",

@@ -16,7 +16,7 @@ from django_htmx.http import (
     trigger_client_event,
 )
 
-from . import inventory, plan, provisioning
+from . import charts, inventory, plan, provisioning
 from .aws import AwsError
 from .configuration import DeleteRequest, ScaleRequest
 from .forms import (
@@ -272,6 +272,12 @@ def _tab_content(request, tab, cluster, stack, query, busy=False):
         return {"instances": instances, "shown": shown}
     if tab == "scheduled-tasks":
         return {"rules": inventory.scheduled_task_rules(region, cluster.arn)}
+    if tab == "metrics" and cluster.container_insights:
+        metrics = inventory.cluster_metrics(region, cluster.name)
+        return {
+            "metrics": metrics,
+            "charts": [charts.line_chart(s, metrics.start, metrics.end) for s in metrics.series],
+        }
     return {}
 
 
@@ -327,6 +333,11 @@ def cluster_detail(request, cluster, stack, tab="services"):
             back=(f"Cluster {cluster.name}", cluster_url(cluster.name)),
             crumbs=cluster_crumbs(cluster),
         )
+    return _cluster_page(request, cluster, stack, tab)
+
+
+def _cluster_page(request, cluster, stack, tab, **extra):
+    """The cluster page at one tab, or (asked by htmx) its body alone, tabs and tab included."""
     query = request.GET.get("q", "").strip()
     operations = list(Operation.objects.for_cluster(request.region, cluster.name).unfinished())
     context = {
@@ -336,6 +347,7 @@ def cluster_detail(request, cluster, stack, tab="services"):
         "tabs": CLUSTER_TABS,
         "query": query,
         "operations": operations,
+        **extra,
     }
     try:
         context.update(_tab_content(request, tab, cluster, stack, query, busy=bool(operations)))
@@ -356,6 +368,28 @@ def cluster_detail(request, cluster, stack, tab="services"):
         return response
     context.update(_history(request.region, cluster.name))
     return render(request, "clusters/cluster_detail.html", context)
+
+
+@require_POST
+@with_cluster
+def enable_container_insights(request, cluster, stack):
+    """The Metrics tab's Enable Container Insights: UpdateClusterSettings, then the tab again,
+    read anew with its charts, or with AWS's reason when AWS said no."""
+    metrics_tab = cluster_url(cluster.name, "metrics")
+    try:
+        provisioning.enable_container_insights(request.region, cluster.name)
+    except AwsError as error:
+        reason = f"Container Insights could not be enabled: {error}"
+        if request.htmx:
+            return _cluster_page(request, cluster, stack, "metrics", insights_error=reason)
+        messages.error(request, reason)
+        return redirect(metrics_tab)
+    inventory.forget_cluster(request.region, cluster.name)
+    if request.htmx:
+        # The tab's own address redraws it, the cluster read anew with its new setting.
+        return HttpResponseLocation(metrics_tab, target="#cluster-body", swap="morph")
+    messages.success(request, f"Container Insights is enabled for cluster {cluster.name}.")
+    return redirect(metrics_tab)
 
 
 # How many of a cluster's operations its page lists, and of a region's the Clusters page lists.

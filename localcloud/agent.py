@@ -6,6 +6,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import boto3
 from botocore.exceptions import ClientError
@@ -404,3 +405,132 @@ def _attributes(instance, facts):
         {"name": "ecs.cpu-architecture", "value": instance.get("Architecture", "x86_64")},
     ]
     return attributes
+
+
+# --- The cluster metrics ECS publishes from what the agents report -------------------------------
+# The real agent reports its tasks' use over ECS's telemetry channel, and ECS itself publishes the
+# AWS/ECS cluster metrics to CloudWatch every minute. Here that is done in-process, on moto's
+# backends, with the cloud's lock held: a pass costs microseconds per cluster, makes no HTTP
+# request, and finds nothing to do in a cloud without container instances.
+
+METRICS_NAMESPACE = "AWS/ECS"
+METRICS_PERIOD_SECONDS = 60
+# What a task uses of what it reserves, steadily: moto runs no container, so the use is chosen.
+# A service at rest (a web server waiting for requests, the lab's sample app) uses a few percent
+# of its CPU and holds about half of its memory (runtime, heap, page cache), so a cluster's
+# utilization sits well under its reservation, as an idle real one does; no tasks, no use.
+TASK_CPU_IN_USE = 0.05
+TASK_MEMORY_IN_USE = 0.5
+
+
+@dataclass(frozen=True)
+class ClusterUsage:
+    """A cluster's CPU units and memory MiB, registered by its live container instances and
+    reserved by its tasks: what ECS computes its AWS/ECS metrics from."""
+
+    cluster_name: str
+    cpu_registered: int
+    cpu_reserved: int
+    memory_registered: int
+    memory_reserved: int
+
+    def metrics(self):
+        """The cluster's four AWS/ECS metrics, in percent, as ECS documents them: reserved (or
+        used) by tasks, divided by what the container instances registered."""
+        cpu = _percent(self.cpu_reserved, self.cpu_registered)
+        memory = _percent(self.memory_reserved, self.memory_registered)
+        return {
+            "CPUReservation": cpu,
+            "CPUUtilization": cpu * TASK_CPU_IN_USE,
+            "MemoryReservation": memory,
+            "MemoryUtilization": memory * TASK_MEMORY_IN_USE,
+        }
+
+
+def _percent(part, whole):
+    return round(100.0 * part / whole, 2) if whole else 0.0
+
+
+def cluster_usages(ecs_backend):
+    """(cluster, its usage) for each ACTIVE cluster with live container instances."""
+    from .ecs import live_container_instances
+
+    usages = []
+    for cluster in list(ecs_backend.clusters.values()):
+        if cluster.status != "ACTIVE":
+            continue
+        totals = {"CPU": [0, 0], "MEMORY": [0, 0]}
+        instances = live_container_instances(ecs_backend, cluster.name)
+        for container_instance in instances:
+            registered = _integers(container_instance.registered_resources)
+            remaining = _integers(container_instance.remaining_resources)
+            for name, total in totals.items():
+                total[0] += registered.get(name, 0)
+                total[1] += registered.get(name, 0) - remaining.get(name, 0)
+        if instances:
+            usages.append(
+                (cluster, ClusterUsage(cluster.name, *totals["CPU"], *totals["MEMORY"]))
+            )
+    return usages
+
+
+def _integers(resources):
+    return {
+        r["name"]: int(r.get("integerValue") or 0)
+        for r in resources or []
+        if r.get("type") == "INTEGER"
+    }
+
+
+class ClusterMetricsReporter:
+    """Publishes each cluster's AWS/ECS metrics once a minute while it has container instances,
+    in every account and region moto holds. Call `report()` holding the cloud's lock."""
+
+    def __init__(self, period_seconds=METRICS_PERIOD_SECONDS):
+        self.period_seconds = period_seconds
+        # When each cluster last had its metrics published, with the cluster, which keeps its id
+        # from being reused while it is a key.
+        self._published = {}
+
+    def report(self, now=None):
+        """Publish for every cluster due (never published, or a period ago); returns how many."""
+        from moto.cloudwatch.models import cloudwatch_backends
+        from moto.ecs.models import ecs_backends
+
+        # moto keeps CloudWatch's timestamps as naive UTC.
+        now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+        published, live = 0, {}
+        for account, region, ecs_backend in list(ecs_backends.iter_backends()):
+            for cluster, usage in cluster_usages(ecs_backend):
+                # By the cluster object too: one made again under the same name (or after a
+                # reset) is new, and its first sample is due at once.
+                key = (account, region, usage.cluster_name, id(cluster))
+                _, last = live[key] = self._published.get(key, (cluster, None))
+                if last is not None and (now - last).total_seconds() < self.period_seconds:
+                    continue
+                cloudwatch_backends[account][region].put_metric_data(
+                    METRICS_NAMESPACE,
+                    [
+                        {
+                            "MetricName": name,
+                            "Value": value,
+                            "Unit": "Percent",
+                            "Timestamp": now,
+                            "Dimensions": [{"Name": "ClusterName", "Value": usage.cluster_name}],
+                        }
+                        for name, value in usage.metrics().items()
+                    ],
+                )
+                live[key] = (cluster, now)
+                published += 1
+        # A cluster deleted, or left without instances, is no longer waited for.
+        self._published = live
+        return published
+
+    def seconds_to_next(self, now=None):
+        """Seconds until the next cluster is due: a period, when none has been published."""
+        now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+        if not self._published:
+            return self.period_seconds
+        oldest = min(last for _, last in self._published.values())
+        return max(0.0, self.period_seconds - (now - oldest).total_seconds())

@@ -43,6 +43,9 @@ def install():
     replace(
         EC2ContainerServiceResponse, "list_container_instances", _list_container_instances_response
     )
+    replace(
+        EC2ContainerServiceResponse, "update_cluster_settings", _update_cluster_settings_response
+    )
 
 
 class ClusterContainsContainerInstancesException(ECSException):
@@ -337,3 +340,40 @@ def _list_container_instances_response(self):
     if following:
         result["nextToken"] = following
     return ActionResult(result)
+
+
+# The cluster settings UpdateClusterSettings takes, and their values (ECS API reference,
+# ClusterSetting: containerInsights is the only name; "enhanced" came with Container Insights
+# with enhanced observability).
+CLUSTER_SETTING_VALUES = {"containerInsights": ("enabled", "disabled", "enhanced")}
+
+
+def update_cluster_settings(backend, cluster_str, settings):
+    """UpdateClusterSettings as AWS does it, which moto lacks: each named setting takes its new
+    value, the others stay; an unknown name or value is refused before anything changes."""
+    cluster = backend._get_cluster(cluster_str)
+    if cluster.status != "ACTIVE":
+        raise ClusterNotFoundException()
+    if not settings:
+        raise InvalidParameterException("Settings cannot be empty.")
+    for setting in settings:
+        name, value = setting.get("name"), setting.get("value")
+        if name not in CLUSTER_SETTING_VALUES:
+            raise InvalidParameterException(f"Setting name {name} is not supported.")
+        if value not in CLUSTER_SETTING_VALUES[name]:
+            raise InvalidParameterException(
+                f"Setting value {value} is not supported for setting {name}."
+            )
+    merged = {s["name"]: s["value"] for s in cluster.settings or []}
+    merged.update({s["name"]: s["value"] for s in settings})
+    cluster.settings = [{"name": name, "value": value} for name, value in merged.items()]
+    return cluster
+
+
+def _update_cluster_settings_response(self):
+    cluster = update_cluster_settings(
+        self.ecs_backend, self._get_param("cluster"), self._get_param("settings")
+    )
+    return ActionResult(
+        {"cluster": cluster_description(self.ecs_backend, cluster, include=("SETTINGS",))}
+    )

@@ -75,6 +75,9 @@ class LocalCloud:
 
             self.state = StateDir(state_dir, self.lock, compact_after or COMPACT_AFTER_BYTES)
         self._stopping = threading.Event()
+        # Set when a cluster may have gained container instances, so its first metrics come now
+        # rather than at the next minute.
+        self._metrics_wanted = threading.Event()
         self.changes = ChangeCounter()
         self._threads = []
         self._server = None
@@ -100,6 +103,7 @@ class LocalCloud:
         self._server.start()
         self._warm_up()
         self._spawn(self._run_agent, "localcloud-agent")
+        self._spawn(self._report_cluster_metrics, "localcloud-metrics")
         # Not joined at stop: a stop must not wait seconds for an answer nobody needs any more.
         threading.Thread(
             target=self._write_the_instance_type_catalogue, name="localcloud-catalogue", daemon=True
@@ -108,6 +112,7 @@ class LocalCloud:
     def stop(self):
         self._stopping.set()
         self.changes.note()  # wakes the agent, to see it is stopping
+        self._metrics_wanted.set()
         for thread in self._threads:
             thread.join(timeout=10)
         if self._server:
@@ -224,11 +229,34 @@ class LocalCloud:
                         change.ec2_instance_id,
                         change.container_instance_arn,
                     )
+                    if change.action == "registered":
+                        self._metrics_wanted.set()
             except Exception:
                 # The agent keeps going, as the real one restarts after a failure: it looks
                 # again at the next interval.
                 log.exception("ECS agent sync failed")
                 seen = None
+
+    def _report_cluster_metrics(self):
+        """ECS's AWS/ECS metrics, once a minute for each cluster with container instances.
+
+        The samples go straight into moto's CloudWatch, not through a request, so they are not
+        journaled one by one: a picture of CloudWatch after each minute's four samples would
+        grow with every sample kept and be written every minute, at rest. They are kept with
+        CloudWatch's next change or the next compaction; a restart loses at most the samples
+        since, and the next pass starts the charts again.
+        """
+        from .agent import ClusterMetricsReporter
+
+        reporter = ClusterMetricsReporter()
+        while not self._stopping.is_set():
+            try:
+                with self.lock:
+                    reporter.report()
+            except Exception:
+                log.exception("Publishing the clusters' metrics failed")
+            self._metrics_wanted.wait(reporter.seconds_to_next())
+            self._metrics_wanted.clear()
 
 
 def _is_read(environ):

@@ -64,6 +64,12 @@ def read_the_host(page):
     )
 
 
+def enable_container_insights(page):
+    """The person enables Container Insights on the Metrics tab, and its charts come in."""
+    page.get_by_role("button", name="Enable Container Insights").click()
+    expect(page.locator(".metric-chart")).to_have_count(4)
+
+
 def sign_in_wrongly(page):
     page.get_by_label("User name").fill("lab")
     page.get_by_label("Password").fill("not the password")
@@ -140,6 +146,11 @@ LAB_CLUSTER = [
     PageState("Cluster page: Tasks tab", f"{CLUSTER}/tasks/"),
     PageState("Cluster page: ECS Instances tab", f"{CLUSTER}/ecs-instances/"),
     PageState("Cluster page: Metrics tab", f"{CLUSTER}/metrics/"),
+    PageState(
+        "Cluster page: Metrics tab, Container Insights enabled",
+        f"{CLUSTER}/metrics/",
+        then=enable_container_insights,
+    ),
     PageState("Cluster page: Scheduled Tasks tab", f"{CLUSTER}/scheduled-tasks/"),
     PageState("Cluster page: Tags tab", f"{CLUSTER}/tags/"),
     PageState("Cluster page: Capacity Providers tab", f"{CLUSTER}/capacity-providers/"),

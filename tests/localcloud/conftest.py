@@ -11,7 +11,7 @@ import localcloud
 
 from .cloud import REGION
 
-SERVICES = ("ec2", "ecs", "ssm", "iam", "autoscaling", "cloudformation")
+SERVICES = ("ec2", "ecs", "ssm", "iam", "autoscaling", "cloudformation", "cloudwatch")
 
 
 @pytest.fixture(scope="session")

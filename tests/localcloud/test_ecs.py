@@ -214,3 +214,43 @@ def test_list_container_instances_answers_at_most_100_a_page_with_a_token_for_th
     assert len(second["containerInstanceArns"]) == 20
     assert "nextToken" not in second
     assert not set(first["containerInstanceArns"]) & set(second["containerInstanceArns"])
+
+
+def settings_of(aws, cluster):
+    [described] = aws.ecs.describe_clusters(clusters=[cluster], include=["SETTINGS"])["clusters"]
+    return described["settings"]
+
+
+def test_update_cluster_settings_turns_container_insights_on_as_aws_does(aws):
+    # moto 5.2.5 has no UpdateClusterSettings; AWS sets each named setting and answers the
+    # cluster with its settings.
+    aws.ecs.create_cluster(clusterName="demo")
+
+    answered = aws.ecs.update_cluster_settings(
+        cluster="demo", settings=[{"name": "containerInsights", "value": "enabled"}]
+    )["cluster"]
+
+    assert answered["clusterName"] == "demo"
+    assert answered["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+    assert settings_of(aws, "demo") == [{"name": "containerInsights", "value": "enabled"}]
+
+
+def test_update_cluster_settings_refuses_an_unknown_value_and_changes_nothing(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+
+    with pytest.raises(ClientError) as refused:
+        aws.ecs.update_cluster_settings(
+            cluster="demo", settings=[{"name": "containerInsights", "value": "on"}]
+        )
+
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert settings_of(aws, "demo") == [{"name": "containerInsights", "value": "disabled"}]
+
+
+def test_update_cluster_settings_of_a_missing_cluster_is_cluster_not_found(aws):
+    with pytest.raises(ClientError) as refused:
+        aws.ecs.update_cluster_settings(
+            cluster="nowhere", settings=[{"name": "containerInsights", "value": "enabled"}]
+        )
+
+    assert refused.value.response["Error"]["Code"] == "ClusterNotFoundException"

@@ -2,6 +2,7 @@
 
 import os
 import time
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from localcloud.agent import EcsAgentEmulator
@@ -18,7 +19,7 @@ def clients(session, endpoint_url):
     return SimpleNamespace(
         **{
             service: session.client(service, endpoint_url=endpoint_url)
-            for service in ("ecs", "ec2", "ssm", "cloudformation", "autoscaling")
+            for service in ("ecs", "ec2", "ssm", "cloudformation", "autoscaling", "cloudwatch")
         }
     )
 
@@ -26,6 +27,17 @@ def clients(session, endpoint_url):
 def wait_for(predicate, timeout=15):
     """Poll the server (the agent works on its own clock) until predicate holds."""
     return wait_until(predicate, timeout, "the local cloud", interval=0.2)
+
+
+def launch_a_t2_micro(aws, cluster):
+    """One instance of the recommended ECS AMI whose agent joins `cluster`."""
+    aws.ec2.run_instances(
+        ImageId=recommended(aws)["image_id"],
+        InstanceType="t2.micro",
+        MinCount=1,
+        MaxCount=1,
+        UserData=linux_user_data(cluster),
+    )
 
 
 def test_a_launched_instance_becomes_a_container_instance_with_the_amis_agent(session):
@@ -46,6 +58,31 @@ def test_a_launched_instance_becomes_a_container_instance_with_the_amis_agent(se
 
         assert container_instance["versionInfo"]["agentVersion"] == ami["ecs_agent_version"]
         assert container_instance["agentConnected"] is True
+
+
+def test_a_clusters_metrics_are_published_as_soon_as_its_first_instance_registers(session):
+    with running_local_cloud() as endpoint_url:
+        aws = clients(session, endpoint_url)
+        aws.ecs.create_cluster(clusterName="demo")
+        started = datetime.now(timezone.utc) - timedelta(minutes=1)
+        launch_a_t2_micro(aws, "demo")
+
+        def reservation():
+            return aws.cloudwatch.get_metric_statistics(
+                Namespace="AWS/ECS",
+                MetricName="CPUReservation",
+                Dimensions=[{"Name": "ClusterName", "Value": "demo"}],
+                StartTime=started,
+                EndTime=started + timedelta(hours=1),
+                Period=60,
+                Statistics=["Average"],
+            )["Datapoints"]
+
+        # Not a minute later: the first sample follows the registration.
+        [datapoint] = wait_for(reservation)
+
+    assert datapoint["Average"] == 0.0
+    assert datapoint["Unit"] == "Percent"
 
 
 def cpu_seconds(pid):
@@ -72,13 +109,7 @@ def test_the_agent_rests_while_nothing_changes_and_wakes_for_a_new_instance(sess
         before = cpu_seconds(cloud.process.pid)
         time.sleep(2)  # twenty intervals of rest, measured: nothing is waited for here
         at_rest = cpu_seconds(cloud.process.pid) - before
-        aws.ec2.run_instances(
-            ImageId=recommended(aws)["image_id"],
-            InstanceType="t2.micro",
-            MinCount=1,
-            MaxCount=1,
-            UserData=linux_user_data("class-0"),
-        )
+        launch_a_t2_micro(aws, "class-0")
         joined = wait_for(lambda: len(container_instances(aws, "class-0")) == 6)
     finally:
         cloud.stop()
