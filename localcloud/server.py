@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 DEFAULT_REGIONS = ("us-east-1",)
 READY_LINE = "Local cloud ready on"
+CATALOGUE_WRITTEN_LINE = "The instance type catalogue is written and kept"
 # Actions that only read: everything else may change the state to keep.
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Query", "Scan", "Search", "Validate")
 
@@ -203,6 +204,7 @@ class LocalCloud:
                 )
                 for _ in ec2.get_paginator("describe_instance_types").paginate():
                     pass
+            log.info(CATALOGUE_WRITTEN_LINE)
         except (BotoCoreError, ClientError):
             if not self._stopping.is_set():
                 log.exception("Could not write the instance type catalogue ahead")
@@ -424,6 +426,9 @@ class LocalCloudProcess:
     process: subprocess.Popen
     endpoint_url: str
     output: list[str]
+
+    def has_printed(self, line):
+        return any(line in printed for printed in self.output)
 
     def stop(self):
         stop_process(self.process)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from localcloud.agent import EcsAgentEmulator
-from localcloud.server import running_local_cloud, start_local_cloud
+from localcloud.server import CATALOGUE_WRITTEN_LINE, running_local_cloud, start_local_cloud
 from tests.e2e.waiting import wait_until
 
 from .cloud import REGION, console_stack_template, container_instances, linux_user_data, recommended
@@ -105,6 +105,8 @@ def test_the_agent_rests_while_nothing_changes_and_wakes_for_a_new_instance(sess
                 UserData=linux_user_data(f"class-{number}"),
             )
         wait_for(lambda: len(container_instances(aws, "class-9")) == 5, timeout=60)
+        # The one piece of work a new cloud does unasked, once: the catalogue written ahead.
+        wait_for(lambda: cloud.has_printed(CATALOGUE_WRITTEN_LINE), timeout=60)
 
         before = cpu_seconds(cloud.process.pid)
         time.sleep(2)  # twenty intervals of rest, measured: nothing is waited for here
