@@ -33,12 +33,13 @@ clean-cloud:
 
 # The unit and local-cloud tests run on both cores on SQLite, then those that open the database
 # again on PostgreSQL (DATABASE_URL's, else a throwaway server: scripts/with-postgres); the
-# end-to-end tests, which start their own servers, run once after them, on SQLite.
+# end-to-end tests, which start their own servers, run after them on SQLite, a module to a
+# worker (--dist loadscope), so a module's servers (make run's, a freezable cloud) start once.
 test: venv $(NODE_MODULES)
 	scripts/ensure-system-packages test
 	env -u DATABASE_URL $(PY) -m pytest tests --ignore=tests/e2e -n 2 $(PYTEST_ARGS)
 	scripts/with-postgres $(PY) -m pytest tests --ignore=tests/e2e -m database -n 2 $(PYTEST_ARGS)
-	env -u DATABASE_URL $(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PY) -m pytest tests/e2e -n 2 --dist loadscope $(PYTEST_ARGS)
 
 bench: venv $(NODE_MODULES)
 	scripts/ensure-system-packages test

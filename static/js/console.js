@@ -33,12 +33,15 @@ Idiomorph.defaults.ignoreActiveValue = true;
     dialog.showModal();
   }
 
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // Opened once settled, not at swap: htmx wires the dialog's form (hx-post) only as it settles,
+  // and a person who types and presses Enter at once must send it through htmx, into the dialog.
+  document.addEventListener("htmx:afterSettle", function (event) {
     const dialog = document.querySelector("dialog[data-console-dialog]:not([open])");
-    if (dialog) {
-      open(dialog, event.detail.requestConfig && event.detail.requestConfig.elt);
-      return;
-    }
+    if (dialog) open(dialog, event.detail.requestConfig && event.detail.requestConfig.elt);
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (document.querySelector("dialog[data-console-dialog]:not([open])")) return;
     // A form sent back with errors: take the person to the first field to correct.
     const form = event.detail.target;
     if (form.closest && form.closest("dialog[open]")) {

@@ -2,7 +2,7 @@
 
 Every server listens on 127.0.0.1 on a free port, is waited for by a condition with a deadline
 (never a fixed sleep), and is stopped when the session ends. Their output goes to
-test-artifacts/logs/, where a failed run leaves it for a person to read.
+test-artifacts/logs/<xdist worker>/, where a failed run leaves it for a person to read.
 """
 
 import contextlib
@@ -33,7 +33,8 @@ from tests.lab import lab_configuration
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-LOGS = ARTIFACTS / "logs"
+# A folder per xdist worker: two workers each start a server of the same name at once.
+LOGS = ARTIFACTS / "logs" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 BIN = Path(sys.executable).parent
 REGION = "us-east-1"
 CHROMIUM = "/usr/bin/chromium"
@@ -367,16 +368,21 @@ def demo_cluster(signed_in_page, live_server, celery_worker, lab_launch):
     return signed_in_page
 
 
+# The ECS Instances tab's rows of hosts, not the row saying there are none (yet).
+CONTAINER_INSTANCE_ROWS = "#container-instances tbody tr:not(:has(td.empty))"
+
+
 def open_ecs_instances_tab(page):
     """From the Launch status page of demo-cluster: View Cluster, then the ECS Instances tab.
-    Returns the rows of its container instances."""
+    Returns the rows of its container instances (not the row saying there are none yet: the
+    tab shows each host once its agent has registered it)."""
     page.get_by_role("link", name="View Cluster").click()
     expect(page.get_by_role("heading", name="Cluster : demo-cluster")).to_be_visible()
     page.get_by_role("navigation", name="Cluster tabs").get_by_role(
         "link", name="ECS Instances"
     ).click()
     expect(page.get_by_role("region", name="ECS Instances")).to_be_visible()
-    return page.locator("#container-instances tbody tr")
+    return page.locator(CONTAINER_INSTANCE_ROWS)
 
 
 @pytest.fixture
