@@ -17,8 +17,8 @@ and leaves any other to xmltodict.
 from xml.sax.saxutils import escape, quoteattr
 
 import xmltodict
-
 from moto.core import responses as moto_responses
+from moto.core.errors import ErrorShape
 from moto.core.serialize import (
     AttributePickerContext,
     BaseXMLSerializer,
@@ -34,6 +34,9 @@ from ._patching import replace
 # adds a new transformer at each CreateVpcPeeringConnection.
 MOST_PATHS_KEPT = 50_000
 MOST_TRANSFORMER_SETS_KEPT = 64
+# The plans of every shape the local cloud answers with are a few thousand; more would mean shapes
+# made afresh for each answer, and the plans start again rather than grow.
+MOST_PLANS_KEPT = 100_000
 
 # (alias providers, object's class, member name, member shape) -> (how to read a value, the
 # attribute names to try), or None where moto must decide each time. Shapes come from botocore's
@@ -58,7 +61,9 @@ def install():
 
 def _get_value(serializer, value, key, shape):
     picker = serializer._value_picker
-    plan = _member_plan(serializer, picker, value, key, shape)
+    # moto makes an error's shape afresh for each error it answers: nothing to keep.
+    in_error = isinstance(getattr(shape, "parent", None), ErrorShape)
+    plan = None if in_error else _member_plan(serializer, picker, value, key, shape)
     if plan is None:
         return ResponseSerializer._localcloud_original_get_value(serializer, value, key, shape)
     read, names = plan
@@ -131,6 +136,8 @@ def _structure_plan(serializer, value, shape):
     picker = serializer._value_picker
     if (
         value is None
+        # moto makes an error's shape afresh for each error it answers: nothing to keep.
+        or isinstance(shape, ErrorShape)
         or type(picker) is not XFormedAttributePicker
         or type(serializer)._serialize_structure_member
         is not ResponseSerializer._serialize_structure_member
@@ -149,6 +156,8 @@ def _structure_plan(serializer, value, shape):
                 plans = None
                 break
             plans.append((member_key, member_shape, *plan))
+        if len(_structures) >= MOST_PLANS_KEPT:
+            _structures.clear()
         plans = _structures[cache_key] = None if plans is None else tuple(plans)
     return plans
 
@@ -159,6 +168,8 @@ def _member_plan(serializer, picker, value, key, shape):
     cache_key = (id(picker.alias_providers), type(value), key, shape)
     plan = _members.get(cache_key, MISSING)
     if plan is MISSING:
+        if len(_members) >= MOST_PLANS_KEPT:
+            _members.clear()
         plan = _members[cache_key] = _work_out_member_plan(serializer, picker, value, key, shape)
     return plan
 

@@ -115,6 +115,24 @@ def test_describe_instances_of_an_unknown_id_is_the_same_invalid_instance_id_err
     assert error[:2] == ("error", "InvalidInstanceID.NotFound")
 
 
+def test_errors_answered_again_and_again_keep_nothing_more(aws, hosts):
+    # moto makes an error's shape afresh each time: keeping its plans would grow without end.
+    def kept():
+        return len(serialization._members) + len(serialization._structures)
+
+    def fail_twice():
+        answered(
+            aws.ecs, "describe_container_instances", cluster="nowhere", containerInstances=["x"]
+        )
+        answered(aws.ec2, "describe_instances", InstanceIds=["i-0123456789abcdef0"])
+
+    fail_twice()
+    before = kept()
+    for _ in range(20):
+        fail_twice()
+    assert kept() == before
+
+
 def test_describe_container_instances_answers_what_moto_answers_with_inactive_and_unknown(
     aws, hosts
 ):
