@@ -121,10 +121,10 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def over_http(runs):
+def over_http(runs, state_dir=None):
     from localcloud.server import start_local_cloud
 
-    cloud = start_local_cloud()
+    cloud = start_local_cloud(state_dir=state_dir)
     try:
         aws = clients(
             endpoint_url=cloud.endpoint_url,
@@ -186,11 +186,12 @@ def main():
     parser.add_argument("--profile", action="store_true", help="in-process, under cProfile")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--top", type=int, default=60, help="functions cProfile prints")
+    parser.add_argument("--state-dir", help="the local cloud keeps its state here (empty it first)")
     args = parser.parse_args()
     if args.profile:
         in_process(args.runs, args.top)
     else:
-        over_http(args.runs)
+        over_http(args.runs, args.state_dir)
 
 
 if __name__ == "__main__":
