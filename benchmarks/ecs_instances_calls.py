@@ -38,13 +38,13 @@ def registered(aws):
     ]
 
 
-def launch_hosts(aws, count):
+def launch_hosts(aws, count, cluster=CLUSTER):
     ami = aws["ssm"].get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"]
     for start in range(0, count, 250):
         batch = min(250, count - start)
         aws["ec2"].run_instances(
             ImageId=ami, InstanceType="t2.micro", MinCount=batch, MaxCount=batch,
-            UserData=f"#!/bin/bash\necho ECS_CLUSTER={CLUSTER} >> /etc/ecs/ecs.config\n",
+            UserData=f"#!/bin/bash\necho ECS_CLUSTER={cluster} >> /etc/ecs/ecs.config\n",
         )
 
 
@@ -121,7 +121,7 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def over_http(runs, state_dir=None):
+def over_http(runs, state_dir=None, classes=0):
     from localcloud.server import start_local_cloud
 
     cloud = start_local_cloud(state_dir=state_dir)
@@ -131,6 +131,9 @@ def over_http(runs, state_dir=None):
             aws_access_key_id="local", aws_secret_access_key="local",
             config=Config(retries={"mode": "standard", "max_attempts": 5}),
         )
+        for number in range(classes):  # the bench's class: a cluster of one host each
+            aws["ecs"].create_cluster(clusterName=f"class-{number}")
+            launch_hosts(aws, 1, f"class-{number}")
         aws["ecs"].create_cluster(clusterName=CLUSTER)
         started = time.perf_counter()
         launch_hosts(aws, HOSTS)
@@ -186,12 +189,15 @@ def main():
     parser.add_argument("--profile", action="store_true", help="in-process, under cProfile")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--top", type=int, default=60, help="functions cProfile prints")
+    parser.add_argument(
+        "--classes", type=int, default=0, help="clusters of one host each beside (the bench: 68)"
+    )
     parser.add_argument("--state-dir", help="the local cloud keeps its state here (empty it first)")
     args = parser.parse_args()
     if args.profile:
         in_process(args.runs, args.top)
     else:
-        over_http(args.runs, args.state_dir)
+        over_http(args.runs, args.state_dir, args.classes)
 
 
 if __name__ == "__main__":

@@ -86,13 +86,7 @@ def _serialize_type_structure(serializer, serialized, value, shape, key):
     wrapper = serializer.MAP_TYPE() if key else serialized
     transforms = _structure_transforms(serializer, shape, plans)
     for index, (member_key, member_shape, read, names) in enumerate(plans):
-        found = MISSING
-        for name in names:
-            found = read(value, name, MISSING)
-            if found is not MISSING:
-                break
-        if found is MISSING:
-            found = None
+        found = _read(read, names, value)
         if transforms is not None and transforms[index] is not None:
             found = transforms[index](found)
         if found is not None:
