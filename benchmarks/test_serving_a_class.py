@@ -23,7 +23,7 @@ from django.test import Client
 from clusters import aws as console_aws
 from clusters import inventory, stack_template
 from clusters.models import Operation, Step, Template
-from clusters.provisioning import EC2_TRUST_POLICY
+from clusters.plan import EC2_TRUST_POLICY
 from clusters.tasks import start_operation
 from localcloud.server import start_local_cloud
 from tests.e2e.conftest import Server, fake_aws_environment, free_port, publishing_to

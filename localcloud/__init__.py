@@ -12,8 +12,8 @@ def install():
     with _lock:
         if _installed:
             return
-        from . import autoscaling, cloudformation, ec2, ecs, iam, ssm
+        from . import autoscaling, cloudformation, ec2, ecs, iam, serialization, ssm
 
-        for module in (iam, ssm, ec2, ecs, autoscaling, cloudformation):
+        for module in (iam, ssm, ec2, ecs, autoscaling, cloudformation, serialization):
             module.install()
         _installed = True
