@@ -4,12 +4,14 @@ The endpoint follows boto3's own configuration (AWS_ENDPOINT_URL, profiles, cred
 so the same code talks to AWS or to the local cloud.
 """
 
+import datetime
 import functools
 import threading
 import weakref
 
 import boto3
 import botocore.session
+import botocore.utils
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -18,6 +20,7 @@ from botocore.exceptions import (
     NoCredentialsError,
 )
 from botocore.parsers import ResponseParserError
+from dateutil.tz import tzutc
 from django.conf import settings
 
 # Codes AWS uses for "try again later"; botocore's standard mode has already retried these by
@@ -78,7 +81,22 @@ def client(service, region):
     )
     session = botocore.session.Session()
     session.register_component("data_loader", _service_models)
+    session.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=parse_timestamp
+    )
     return boto3.session.Session(botocore_session=session).client(service, config=config)
+
+
+def parse_timestamp(value):
+    """A timestamp in an AWS answer, as botocore gives it, for less: ISO 8601 in UTC, as EC2
+    writes every LaunchTime and AttachTime, is read by the standard library (botocore's dateutil
+    took a third of the ECS Instances tab of 1,000 hosts); anything else as botocore reads it."""
+    if isinstance(value, str) and value.endswith("Z"):
+        try:
+            return datetime.datetime.fromisoformat(value[:-1]).replace(tzinfo=tzutc())
+        except ValueError:
+            pass
+    return botocore.utils.parse_timestamp(value)
 
 
 # botocore's reader of its service models and endpoint rules, shared by every session: each new
