@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+from typing import NamedTuple
 
 from botocore.exceptions import ClientError
 from django.conf import settings
@@ -708,8 +709,10 @@ class ContainerInstanceStatus(StrEnum):
         return self in (self.REGISTERING, self.DEREGISTERING)
 
 
-@dataclass(frozen=True)
-class Attribute:
+class Attribute(NamedTuple):
+    """A container instance's attribute. A named tuple: a host has some 25, and a frozen
+    dataclass made them a tenth of the ECS Instances tab of 1,000 hosts."""
+
     name: str
     value: str = ""
 
