@@ -51,7 +51,9 @@ def test_what_was_created_answers_the_nine_points_and_the_host_turns_8_and_9_gre
 ):
     page = demo_cluster
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.get_by_role("link", name="View Cluster").click()
+    # As the lab does: the host is seen in ECS Instances first (its agent registers it a moment
+    # after the stack completes), then the person asks what was created.
+    expect(open_ecs_instances_tab(page)).to_have_count(1)
 
     page.get_by_role("link", name="What was created").click()
 
