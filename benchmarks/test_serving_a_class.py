@@ -356,7 +356,7 @@ def minimum_tab_calls(aws, cluster_name):
 
 
 def test_the_local_cloud_at_rest_and_the_ecs_instances_tab_of_a_thousand_hosts(
-    cloud, signed_in, settings, bench_table
+    cloud, redis_url, test_database_path, transactional_db, user, monkeypatch, bench_table
 ):
     aws = boto3_clients(cloud.endpoint_url)
     for number in range(68):
@@ -371,11 +371,28 @@ def test_the_local_cloud_at_rest_and_the_ecs_instances_tab_of_a_thousand_hosts(
     registering = time.perf_counter() - joined
     rest_1000 = share_of_a_core_at_rest(cloud.process)
 
-    settings.SHARED_READ_SECONDS = 0  # each look reads AWS: the tab's own cost, not the cache's
-    minimum = min(_timed(lambda: minimum_tab_calls(aws, "big")) for _ in range(3))
-    tab = min(_timed(lambda: signed_in.get("/clusters/big/ecs-instances/")) for _ in range(3))
-    page = signed_in.get("/clusters/big/ecs-instances/").content.decode()
-    assert page.count('<tr id="container-instance-') == HOSTS
+    # The tab as a person waits for it: served by gunicorn as `make run` serves it, over HTTP,
+    # each look reading AWS (the tab's own cost, not the shared read's cache).
+    browser = Client()
+    browser.force_login(user)
+    cookie = f"sessionid={browser.cookies['sessionid'].value}"
+    monkeypatch.setenv("SHARED_READ_SECONDS", "0")
+    server, url = gunicorn(test_database_path, redis_url)
+    pages = []
+
+    def look_at_the_tab():
+        tab_request = urllib.request.Request(
+            f"{url}/clusters/big/ecs-instances/", headers={"Cookie": cookie}
+        )
+        with urllib.request.urlopen(tab_request, timeout=60) as answer:
+            pages.append(answer.read().decode())
+
+    try:
+        minimum = min(_timed(lambda: minimum_tab_calls(aws, "big")) for _ in range(3))
+        tab = min(_timed(look_at_the_tab) for _ in range(3))
+    finally:
+        server.stop()
+    assert all(page.count('<tr id="container-instance-') == HOSTS for page in pages)
 
     print(f"\nThe local cloud at rest: {rest_68:.1%} of a core with 68 hosts, {rest_1000:.1%} "
           f"with {HOSTS + 68} ({HOSTS} registered in {registering:.0f} s)")

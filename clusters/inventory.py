@@ -4,7 +4,8 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from typing import NamedTuple
@@ -710,8 +711,7 @@ class ContainerInstanceStatus(StrEnum):
 
 
 class Attribute(NamedTuple):
-    """A container instance's attribute. A named tuple: a host has some 25, and a frozen
-    dataclass made them a tenth of the ECS Instances tab of 1,000 hosts."""
+    """A container instance's attribute."""
 
     name: str
     value: str = ""
@@ -734,7 +734,10 @@ class ContainerInstance:
     memory_available: int | None = None
     agent_version: str = ""
     docker_version: str = ""
-    attributes: tuple[Attribute, ...] = ()
+    # The attributes as DescribeContainerInstances lists them, made into Attributes only when a
+    # page shows them: a host has some 25, and making them for every row was a tenth of the ECS
+    # Instances tab of 1,000 hosts, which shows none.
+    described_attributes: tuple = field(default=(), repr=False, compare=False)
     registered_at: datetime | None = None
 
     @classmethod
@@ -756,11 +759,13 @@ class ContainerInstance:
             memory_available=remaining.get("MEMORY"),
             agent_version=version.get("agentVersion", ""),
             docker_version=version.get("dockerVersion", ""),
-            attributes=tuple(
-                Attribute(a["name"], a.get("value", "")) for a in item.get("attributes", [])
-            ),
+            described_attributes=tuple(item.get("attributes", ())),
             registered_at=item.get("registeredAt"),
         )
+
+    @cached_property
+    def attributes(self):
+        return tuple(Attribute(a["name"], a.get("value", "")) for a in self.described_attributes)
 
     @property
     def id(self):
