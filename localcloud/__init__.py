@@ -16,4 +16,7 @@ def install():
 
         for module in (iam, ssm, ec2, ecs, autoscaling, cloudformation, serialization):
             module.install()
+        from . import physical_ids
+
+        physical_ids.install()
         _installed = True

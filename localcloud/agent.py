@@ -5,7 +5,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 import boto3
@@ -67,8 +67,9 @@ WINDOWS_CAPABILITIES = [
     "ecs.capability.task-cpu-mem-limit",
 ]
 
-# An instance in these states runs no agent: AWS marks its container instance INACTIVE.
-GONE_STATES = ("shutting-down", "terminated", "stopping", "stopped")
+# An instance in these states is gone for good: AWS marks its container instance INACTIVE.
+# A stopping or stopped one stays registered, its agent disconnected (ECS does that, ecs.py).
+GONE_STATES = ("shutting-down", "terminated")
 
 _LINUX_CLUSTER = re.compile(r"""ECS_CLUSTER\s*=\s*["']?([A-Za-z0-9_-]+)""")
 _WINDOWS_CLUSTER = re.compile(r"""-Cluster\s+["']([A-Za-z0-9_-]+)["']""")
@@ -96,13 +97,23 @@ def registered_memory_mib(total_mib):
 
 @dataclass(frozen=True)
 class Change:
-    """One thing a sync did: an instance registered or deregistered as a container instance."""
+    """One thing a sync did: an instance registered, reconnected (started again) or
+    deregistered as a container instance."""
 
     action: str
     region: str
     ec2_instance_id: str
     cluster_arn: str
     container_instance_arn: str
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A live container instance of an EC2 instance, as ECS describes it."""
+
+    cluster_arn: str
+    container_instance_arn: str
+    connected: bool
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,8 @@ class AmiFacts:
 
 
 class EcsAgentEmulator:
-    """Registers running instances that name a cluster, and deregisters those that stop or go.
+    """Registers running instances that name a cluster, reconnects those that start again, and
+    deregisters those that terminate.
 
     `regions` is a list, a callable returning one (evaluated each pass), or None for the
     client's default region. Clients reach `endpoint_url`, else boto3's own AWS_ENDPOINT_URL.
@@ -172,12 +184,28 @@ class EcsAgentEmulator:
                     changes.append(change)
             elif state == "running" and registration is not None:
                 self._registered.add(key)
+                if not registration.connected:
+                    changes.extend(self._reconnect(region, instance))
             elif state in GONE_STATES:
                 if registration is not None:
-                    changes.append(self._deregister(ecs, region, instance_id, *registration))
-                # A stopped instance that starts again runs its agent again, which registers anew.
+                    changes.append(
+                        self._deregister(
+                            ecs,
+                            region,
+                            instance_id,
+                            registration.cluster_arn,
+                            registration.container_instance_arn,
+                        )
+                    )
                 self._registered.discard(key)
         return changes
+
+    def _reconnect(self, region, instance):
+        """An instance that starts again runs its agent again, which registers with the
+        container instance it had (kept in /var/lib/ecs/data): ECS answers with that container
+        instance, connected once more."""
+        change = self._register(region, instance)
+        return [replace(change, action="reconnected")] if change else []
 
     def _client(self, service, region):
         key = (service, region)
@@ -210,9 +238,10 @@ class EcsAgentEmulator:
                 )["containerInstances"]
                 for container_instance in described:
                     if container_instance["status"] != "INACTIVE":
-                        found[container_instance["ec2InstanceId"]] = (
+                        found[container_instance["ec2InstanceId"]] = Registration(
                             cluster_arn,
                             container_instance["containerInstanceArn"],
+                            container_instance.get("agentConnected", False),
                         )
         return found
 

@@ -10,6 +10,7 @@ from moto.autoscaling.models import FakeAutoScalingGroup, autoscaling_backends
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import ActionResult
 
+from . import mixed_instances
 from ._patching import replace, wrap
 
 
@@ -91,6 +92,12 @@ def _zone_counts(group, zones):
 
 
 def _launch_balanced(original, self, count_needed, propagated_tags):
+    before = list(self.instance_states)
+    _launch_over_zones(original, self, count_needed, propagated_tags)
+    mixed_instances.assign(self, [s for s in self.instance_states if s not in before])
+
+
+def _launch_over_zones(original, self, count_needed, propagated_tags):
     zones = _zones_and_subnets(self)
     if len(zones) < 2:
         return original(self, count_needed, propagated_tags)

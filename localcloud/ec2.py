@@ -18,6 +18,7 @@ from moto.ec2.models.key_pairs import KeyPairBackend
 from moto.ec2.models.subnets import Subnet, SubnetRouteTableAssociation
 from moto.ec2.responses.instances import InstanceResponse
 
+from . import launch_template_options
 from ._patching import replace, wrap
 from .catalog import WINDOWS_OWNER_ID, windows_amis
 
@@ -40,6 +41,7 @@ def install():
     replace(SubnetRouteTableAssociation, "physical_resource_id", property(_association_id))
     wrap(KeyPairBackend, "create_key_pair", _create_key_pair)
     wrap(InstanceResponse, "describe_instance_types", _describe_instance_types)
+    launch_template_options.install()
 
 
 def _subnet_from_cloudformation(
@@ -216,6 +218,7 @@ def _run_instances(original, self, image_id, count, user_data, security_group_na
     _delete_on_termination_by_default(
         reservation, kwargs.get("block_device_mappings") or data.get("BlockDeviceMappings") or []
     )
+    launch_template_options.apply(reservation, data)
     if not launch_template or kwargs.get("iam_instance_profile"):
         return reservation
     profile = data.get("IamInstanceProfile") or {}

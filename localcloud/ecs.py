@@ -6,7 +6,8 @@ import json
 from moto.core.responses import ActionResult
 from moto.ecs.exceptions import ClusterNotFoundException, ECSException, InvalidParameterException
 from moto.ec2.models.instances import Instance
-from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
+from moto.ecs.models import ContainerInstance, EC2ContainerServiceBackend, ecs_backends
+from moto.moto_api._internal import mock_random
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 from . import persistence
@@ -38,6 +39,8 @@ def install():
     wrap(EC2ContainerServiceBackend, "update_container_instances_state", _with_instance_table)
     wrap(EC2ContainerServiceBackend, "_get_resource", _get_resource)
     wrap(Instance, "terminate", _terminate_instance)
+    wrap(Instance, "stop", _stop_instance)
+    wrap(ContainerInstance, "__init__", _container_instance_init)
     replace(EC2ContainerServiceResponse, "register_container_instance", _register_response)
     replace(EC2ContainerServiceResponse, "describe_clusters", _describe_clusters_response)
     replace(
@@ -170,6 +173,28 @@ def _deregister_container_instance(original, self, cluster_str, container_instan
     container_instance.agent_connected = False
     inactive_container_instances(self, cluster.name)[container_instance_id] = container_instance
     return container_instance
+
+
+def _container_instance_init(original, self, *args, **kwargs):
+    original(self, *args, **kwargs)
+    # ECS names a container instance by 32 hex digits, the last part of its ARN
+    # (container-instance/<cluster>/<id>, the only format since 2021); moto uses a UUID.
+    self.id = mock_random.uuid4().hex
+
+
+def _stop_instance(original, self, *args, **kwargs):
+    result = original(self, *args, **kwargs)
+    # A stopped instance runs no agent: ECS keeps its container instance ACTIVE and registered,
+    # with agentConnected false, until the agent connects again when the instance starts.
+    backend = ecs_backends[self.ec2_backend.account_id][self.ec2_backend.region_name]
+    for cluster_name, instances in list(backend.container_instances.items()):
+        for container_instance in instances.values():
+            if (
+                container_instance.ec2_instance_id == self.id
+                and container_instance.status in LIVE_STATUSES
+            ):
+                container_instance.agent_connected = False
+    return result
 
 
 def _terminate_instance(original, self, *args, **kwargs):

@@ -45,18 +45,25 @@ def test_after_deregister_the_tab_rests_and_shows_the_host_still_running(
     assert Deregistration.objects.get().ec2_instance_id == row.ec2_instance_id
 
 
-def test_a_stopped_host_is_a_steady_state(signed_in, lab_cluster, agent, ec2, poll_twice):
+def test_a_stopped_host_stays_registered_disconnected_and_the_tab_rests(
+    signed_in, lab_cluster, agent, ec2, poll_twice
+):
     (instance_id,) = group_instance_ids()
+    (row,) = inventory.container_instances(REGION, "demo-cluster")
 
     ec2.stop_instances(InstanceIds=[instance_id])
-    agent.sync()  # a stopped instance runs no agent: it leaves the cluster
+    agent.sync()  # as on AWS, a stopped instance stays registered, its agent disconnected
     poll = poll_twice(INSTANCES_TAB)
 
     page = poll.content.decode()
     assert 'data-pace="resting"' in page
-    assert f'<tr id="group-instance-{instance_id}">' in page
-    assert "<td>stopped</td>" in page
-    assert "Stopped; its ECS agent registers again when it starts" in page
+    assert 'id="registered-count">1<' in page
+    assert f'<tr id="container-instance-{row.id}">' in page
+    assert "<td>false</td>" in page  # Agent Connected
+    (stopped,) = inventory.container_instances(REGION, "demo-cluster")
+    assert stopped.agent_connected is False
+    assert stopped.ec2.state == inventory.Ec2State.STOPPED
+    assert f'<tr id="group-instance-{instance_id}">' not in page
 
 
 def test_a_host_whose_agent_never_registers_is_waited_for_only_while_it_may_still_start(

@@ -181,16 +181,30 @@ def test_terminating_an_instance_deregisters_it_at_once_and_the_cluster_count_fo
     assert agent.sync() == []
 
 
-def test_a_fresh_agent_deregisters_instances_that_stopped_while_it_was_away(aws):
+def registered_host(aws):
+    """A host of cluster demo, registered by its agent: (agent, instance id, registration)."""
     aws.ecs.create_cluster(clusterName="demo")
     [instance_id] = launch(aws, linux_user_data("demo"))
-    EcsAgentEmulator(session=aws.session).sync()
+    agent = EcsAgentEmulator(session=aws.session)
+    [registered] = agent.sync()
+    return agent, instance_id, registered
+
+
+def test_a_stopped_instance_stays_registered_with_its_agent_disconnected(aws):
+    # AWS: stopping a container instance leaves it ACTIVE and registered; ECS marks its agent
+    # disconnected (agentConnected false) until the agent connects again.
+    _, instance_id, registered = registered_host(aws)
     aws.ec2.stop_instances(InstanceIds=[instance_id])
 
     changes = EcsAgentEmulator(session=aws.session).sync()
 
-    assert [c.action for c in changes] == ["deregistered"]
-    assert container_instances(aws, "demo") == []
+    assert changes == []
+    [described] = container_instances(aws, "demo")
+    assert described["containerInstanceArn"] == registered.container_instance_arn
+    assert described["status"] == "ACTIVE"
+    assert described["agentConnected"] is False
+    cluster = aws.ecs.describe_clusters(clusters=["demo"])["clusters"][0]
+    assert cluster["registeredContainerInstancesCount"] == 1
 
 
 def test_an_instance_deregistered_by_hand_is_not_registered_again(aws):
@@ -207,15 +221,32 @@ def test_an_instance_deregistered_by_hand_is_not_registered_again(aws):
     assert container_instances(aws, "demo") == []
 
 
-def test_a_stopped_instance_leaves_and_registers_again_when_it_starts(aws):
-    aws.ecs.create_cluster(clusterName="demo")
-    [instance_id] = launch(aws, linux_user_data("demo"))
-    agent = EcsAgentEmulator(session=aws.session)
-    agent.sync()
+def test_a_stopped_instance_that_starts_again_reconnects_as_the_same_container_instance(aws):
+    agent, instance_id, registered = registered_host(aws)
 
     aws.ec2.stop_instances(InstanceIds=[instance_id])
-    assert [c.action for c in agent.sync()] == ["deregistered"]
+    assert agent.sync() == []
     aws.ec2.start_instances(InstanceIds=[instance_id])
-    assert [c.action for c in agent.sync()] == ["registered"]
+    [reconnected] = agent.sync()
 
-    assert len(container_instances(aws, "demo")) == 1
+    assert reconnected.action == "reconnected"
+    assert reconnected.container_instance_arn == registered.container_instance_arn
+    [described] = container_instances(aws, "demo")
+    assert described["agentConnected"] is True
+    assert described["status"] == "ACTIVE"
+    assert agent.sync() == []
+
+
+def test_a_stopped_instance_that_is_terminated_is_deregistered(aws):
+    agent, instance_id, registered = registered_host(aws)
+    aws.ec2.stop_instances(InstanceIds=[instance_id])
+    agent.sync()
+
+    aws.ec2.terminate_instances(InstanceIds=[instance_id])
+    agent.sync()
+
+    assert container_instances(aws, "demo") == []
+    described = aws.ecs.describe_container_instances(
+        cluster="demo", containerInstances=[registered.container_instance_arn]
+    )["containerInstances"]
+    assert [d["status"] for d in described] == ["INACTIVE"]

@@ -1,6 +1,7 @@
 """ECS answers as AWS does: registrations keep what the agent sends, clusters count and refuse."""
 
 import json
+import re
 
 import pytest
 from botocore.exceptions import ClientError
@@ -73,6 +74,24 @@ def test_registering_the_same_instance_twice_returns_the_same_container_instance
     assert len(container_instances(aws, "demo")) == 1
     cluster = aws.ecs.describe_clusters(clusters=["demo"])["clusters"][0]
     assert cluster["registeredContainerInstancesCount"] == 1
+
+
+def test_a_container_instance_arn_is_the_long_format_with_32_hex_digits(aws):
+    # AWS: arn:aws:ecs:<region>:<account>:container-instance/<cluster name>/<32 hex digits>,
+    # the only format since the long ARN opt-out ended (2021); moto's id is a UUID.
+    aws.ecs.create_cluster(clusterName="demo")
+    [instance_id] = launch(aws)
+
+    arn = register(aws, "demo", instance_id)["containerInstanceArn"]
+
+    assert re.fullmatch(
+        r"arn:aws:ecs:us-east-1:\d{12}:container-instance/demo/[0-9a-f]{32}", arn
+    ), arn
+    assert aws.ecs.list_container_instances(cluster="demo")["containerInstanceArns"] == [arn]
+    by_id = aws.ecs.describe_container_instances(
+        cluster="demo", containerInstances=[arn.rsplit("/", 1)[1]]
+    )["containerInstances"]
+    assert [ci["containerInstanceArn"] for ci in by_id] == [arn]
 
 
 def test_registering_into_an_unknown_cluster_is_a_cluster_not_found_error(aws):
