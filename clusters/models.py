@@ -1,7 +1,7 @@
 """What people ask of their clusters (create, scale, delete) and the progress of each resource, as rows."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -212,6 +212,8 @@ class Operation(models.Model):
             kinds.append(Kind.INSTANCE_ROLE)
         if request.makes_stack:
             kinds.append(Kind.STACK)
+        if request.instances and request.instances.count:
+            kinds.append(Kind.INSTANCES)
         return kinds
 
     @property
@@ -288,6 +290,49 @@ REQUEST_TYPES = {
 }
 
 
+class StackEvent(NamedTuple):
+    """One event of a CloudFormation stack, as DescribeStackEvents tells it."""
+
+    timestamp: datetime
+    logical_id: str
+    resource_type: str
+    status: str
+    reason: str = ""
+
+    @classmethod
+    def from_aws(cls, event):
+        return cls(
+            timestamp=event["Timestamp"],
+            logical_id=event["LogicalResourceId"],
+            resource_type=event.get("ResourceType", ""),
+            status=event["ResourceStatus"],
+            reason=event.get("ResourceStatusReason", ""),
+        )
+
+    def to_json(self):
+        return {**self._asdict(), "timestamp": self.timestamp.isoformat()}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(**{**data, "timestamp": datetime.fromisoformat(data["timestamp"])})
+
+    @property
+    def state(self):
+        """The status icon's state for this event."""
+        if self.status.endswith("FAILED"):
+            return Step.State.FAILED
+        if self.status.endswith("IN_PROGRESS"):
+            return Step.State.IN_PROGRESS
+        return Step.State.SUCCEEDED
+
+
+class LaunchedInstance(NamedTuple):
+    """An instance of the cluster's Auto Scaling group, by id, with its EC2 state."""
+
+    instance_id: str
+    state: str
+
+
 class StepQuerySet(models.QuerySet):
     def unfinished(self):
         return self.filter(state__in=[Step.State.PENDING, Step.State.IN_PROGRESS])
@@ -322,6 +367,7 @@ class Step(models.Model):
         SCALE = "scale", "Auto Scaling group"
         DELETE_STACK = "delete-stack", "CloudFormation Stack"
         DELETE_CLUSTER = "delete-cluster", "ECS cluster"
+        INSTANCES = "instances", "ECS Instances"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -364,6 +410,24 @@ class Step(models.Model):
     @property
     def has_ended(self):
         return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+    @property
+    def stack_events(self):
+        """The latest events of the stack this step waits on, newest first, as the worker last
+        read them."""
+        return [StackEvent.from_json(event) for event in self.outputs.get("stack_events", [])]
+
+    @property
+    def unregistered_instances(self):
+        """The instances still not registered when this step stopped waiting for them."""
+        return [
+            LaunchedInstance(**instance) for instance in self.outputs.get("unregistered", [])
+        ]
+
+    @property
+    def ended_short(self):
+        """Ended, with fewer instances registered than desired: a warning, not a failure."""
+        return self.state == self.State.SUCCEEDED and bool(self.outputs.get("unregistered"))
 
     def claim(self):
         """Take the step for this worker; False when another holds it or it has ended."""

@@ -12,13 +12,16 @@ from django.conf import settings
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from . import plan, stack_template
-from .aws import client, error_code, translate_errors
-from .models import Step
+from . import inventory, plan, stack_template
+from .aws import client, error_code, paginate, translate_errors
+from .models import LaunchedInstance, Operation, StackEvent, Step
 
 # How many times DeleteCluster is tried again while the agents of a just-deleted stack's
 # instances are still leaving the cluster.
 DELETE_CLUSTER_ATTEMPTS = 24
+# How many of a stack's latest events its step keeps for the status page to show: all of the
+# lab's stack (its 13 resources make 28).
+STACK_EVENTS_SHOWN = 40
 
 
 def run(step):
@@ -104,7 +107,40 @@ def _first_failure_reason(cloudformation, stack_id):
 
 def _stack_failed(step, cloudformation, stack):
     reason = _first_failure_reason(cloudformation, stack["StackId"])
-    step.mark_failed(reason or stack.get("StackStatusReason") or stack["StackStatus"])
+    step.mark_failed(
+        reason or stack.get("StackStatusReason") or stack["StackStatus"],
+        stack_events=_latest_events(cloudformation, stack["StackId"]),
+    )
+
+
+def _latest_events(cloudformation, stack_id):
+    """The stack's latest events, newest first, as the step keeps them: the status page shows
+    what CloudFormation is doing without asking AWS itself."""
+    page = cloudformation.describe_stack_events(StackName=stack_id)["StackEvents"]
+    return [StackEvent.from_aws(event).to_json() for event in page[:STACK_EVENTS_SHOWN]]
+
+
+def _progress(events, stack_id):
+    """How far the stack has come, in words, from its events (newest first)."""
+    latest = {}
+    for event in reversed(events):
+        if event["logical_id"] != stack_id:
+            latest[event["logical_id"]] = event["status"]
+    done = sum(status.endswith("_COMPLETE") for status in latest.values())
+    working = sum(status.endswith("_IN_PROGRESS") for status in latest.values())
+    return f"{done} resources done, {working} in progress"
+
+
+def _waiting_on_stack(step, cloudformation, stack, doing):
+    """Record, while the step waits on a stack, what the stack is doing now."""
+    events = _latest_events(cloudformation, stack["StackId"])
+    stack_name = stack["StackName"]
+    step.mark_in_progress(
+        f"{doing}: {_progress(events, stack_name)}",
+        stack_id=stack["StackId"],
+        stack_events=events,
+    )
+    return look_again_in(step)
 
 
 @translate_errors
@@ -121,15 +157,16 @@ def create_stack(step):
         stack = _describe_stack(cloudformation, stack_id)
     status = stack["StackStatus"]
     if status == "CREATE_IN_PROGRESS":
-        if not step.outputs.get("stack_id"):
-            step.mark_in_progress(f"Creating CloudFormation stack {name}", stack_id=stack["StackId"])
-        return look_again_in(step)
+        return _waiting_on_stack(
+            step, cloudformation, stack, f"Creating CloudFormation stack {name}"
+        )
     if status != "CREATE_COMPLETE":
         _stack_failed(step, cloudformation, stack)
         return None
     step.mark_succeeded(
         f"CloudFormation stack {name} and its resources successfully created",
         stack_id=stack["StackId"],
+        stack_events=_latest_events(cloudformation, stack["StackId"]),
         **_stack_outputs(operation.region, cloudformation, stack["StackId"]),
     )
     return None
@@ -191,7 +228,9 @@ def scale_stack(step):
         stack = _describe_stack(cloudformation, stack["StackId"])
     status = stack["StackStatus"]
     if status.endswith("_IN_PROGRESS"):
-        return look_again_in(step)
+        return _waiting_on_stack(
+            step, cloudformation, stack, f"Updating CloudFormation stack {name} to {desired} instances"
+        )
     if status not in ("UPDATE_COMPLETE", "CREATE_COMPLETE"):
         _stack_failed(step, cloudformation, stack)
         return None
@@ -215,7 +254,7 @@ def delete_stack(step):
     if status == "DELETE_IN_PROGRESS" or (
         status.endswith("_IN_PROGRESS") and step.outputs.get("delete_requested")
     ):
-        return look_again_in(step)
+        return _waiting_on_stack(step, cloudformation, stack, f"Deleting CloudFormation stack {name}")
     if status == "DELETE_FAILED" and step.outputs.get("delete_requested"):
         _stack_failed(step, cloudformation, stack)
         return None
@@ -259,6 +298,65 @@ def delete_cluster(step):
     return None
 
 
+@translate_errors
+def watch_instances_register(step):
+    """Wait until the Auto Scaling group's instances have registered with the cluster, saying
+    how many have; stop waiting after INSTANCES_REGISTER_WITHIN_SECONDS (or as soon as
+    another operation waits for the cluster), naming the instances still not registered: the
+    cluster is made, and those instances are where to look (their agent's log says why)."""
+    operation = step.operation
+    name, region = operation.cluster_name, operation.region
+    desired = operation.request.instances.count
+    stack = operation.step(Step.Kind.STACK)
+    group_name = stack.outputs.get("resources", {}).get(stack_template.LogicalId.AUTO_SCALING_GROUP)
+    members = _group_members(region, group_name)
+    registered = {ci.ec2_instance_id for ci in inventory.container_instances(region, name)}
+    waiting_for = [m for m in members if m.instance_id not in registered]
+    joined = len(members) - len(waiting_for)
+    counts = {"registered": joined, "desired": desired}
+    if joined >= desired:
+        step.mark_succeeded(f"{joined} of {desired} instances registered with cluster {name}", **counts)
+        return None
+    waited = (timezone.now() - step.started_at).total_seconds() if step.started_at else 0
+    queued_behind = Operation.objects.for_cluster(region, name).filter(
+        state=Operation.State.QUEUED
+    ).exists()
+    if waited >= settings.INSTANCES_REGISTER_WITHIN_SECONDS or queued_behind:
+        step.mark_succeeded(
+            f"{joined} of {desired} instances registered with cluster {name} after "
+            f"{waited:.0f} s. The others are running but their ECS agent has not registered "
+            "them: look at each instance, and at its subnet's route and public IP.",
+            unregistered=[m._asdict() for m in waiting_for],
+            **counts,
+        )
+        return None
+    launching = sum(m.state in ("pending", "") for m in waiting_for)
+    step.mark_in_progress(
+        f"{joined} of {desired} instances registered with cluster {name}; "
+        f"{len(members)} launched, {launching} still starting",
+        **counts,
+    )
+    return look_again_in(step)
+
+
+def _group_members(region, group_name):
+    """The group's instances with their EC2 state ("" until EC2 lists them)."""
+    if not group_name:
+        return []
+    groups = client("autoscaling", region).describe_auto_scaling_groups(
+        AutoScalingGroupNames=[group_name]
+    )["AutoScalingGroups"]
+    ids = [member["InstanceId"] for member in groups[0]["Instances"]] if groups else []
+    states = {}
+    if ids:
+        for reservation in paginate(
+            client("ec2", region), "describe_instances", "Reservations", InstanceIds=ids
+        ):
+            for instance in reservation["Instances"]:
+                states[instance["InstanceId"]] = instance["State"]["Name"]
+    return [LaunchedInstance(instance_id, states.get(instance_id, "")) for instance_id in ids]
+
+
 STEPS = {
     Step.Kind.CLUSTER: create_cluster,
     Step.Kind.INSTANCE_ROLE: attach_instance_role_policy,
@@ -266,6 +364,7 @@ STEPS = {
     Step.Kind.SCALE: scale_stack,
     Step.Kind.DELETE_STACK: delete_stack,
     Step.Kind.DELETE_CLUSTER: delete_cluster,
+    Step.Kind.INSTANCES: watch_instances_register,
 }
 
 

@@ -221,6 +221,10 @@ AWS_READ_TIMEOUT = env_int("AWS_READ_TIMEOUT", 30)
 # seen fast, a slow one is not asked about every second.
 STACK_POLL_FIRST_SECONDS = env_int("STACK_POLL_FIRST_SECONDS", 1)
 STACK_POLL_SECONDS = env_int("STACK_POLL_SECONDS", 5)
+# After the stack, a launch waits this long for its instances to register with the cluster (an
+# ECS-optimized instance boots and its agent registers within a minute or two on AWS), then ends
+# naming those that did not: the place to look when an agent cannot reach ECS.
+INSTANCES_REGISTER_WITHIN_SECONDS = env_int("INSTANCES_REGISTER_WITHIN_SECONDS", 180)
 # How long one read of a cluster from AWS (its header's DescribeClusters) answers everyone who
 # looks at it; the ECS Instances tab's fuller read lasts 5 to 15 times this (clusters/inventory.py).
 SHARED_READ_SECONDS = env_int("SHARED_READ_SECONDS", 2)

@@ -54,17 +54,24 @@ def agent(aws):
 
 
 @pytest.fixture
-def finish(monkeypatch):
-    """Run an operation's steps to their end as workers would, without a broker."""
+def finish(monkeypatch, agent, settings):
+    """Run an operation's steps to their end as workers would, without a broker, the agents of
+    the local cloud passing between two steps as they run beside the workers; or, with
+    agents_register=False, agents that never register their instance, which the launch stops
+    waiting for at once."""
     from clusters import tasks
 
     queued = []
     monkeypatch.setattr(tasks.run_step, "delay", queued.append)
     monkeypatch.setattr(tasks.run_step, "apply_async", lambda args, countdown=0: queued.append(args[0]))
 
-    def run(operation):
+    def run(operation, agents_register=True):
+        if not agents_register:
+            settings.INSTANCES_REGISTER_WITHIN_SECONDS = 0
         queued.append(operation.ordered_steps[0].pk)
         while queued:
+            if agents_register:
+                agent.sync()
             tasks.run_step(queued.pop(0))
         operation.refresh_from_db()
         return operation

@@ -108,7 +108,7 @@ def test_tabs_other_than_ecs_instances_do_not_poll(signed_in, lab_cluster):
 
 
 def test_the_instances_table_polls_while_instances_are_still_to_join(signed_in, launch, finish):
-    finish(launch())  # the stack wants one instance; no agent has registered it yet
+    finish(launch(), agents_register=False)  # the stack wants one instance, not registered yet
 
     response = signed_in.get(INSTANCES_TAB, headers={"HX-Request": "true"})
 

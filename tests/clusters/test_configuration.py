@@ -90,6 +90,7 @@ def test_an_operation_reads_back_the_typed_request_it_was_given(db, django_user_
         Step.Kind.CLUSTER,
         Step.Kind.INSTANCE_ROLE,
         Step.Kind.STACK,
+        Step.Kind.INSTANCES,
     ]
 
 

@@ -69,7 +69,7 @@ def test_a_stopped_host_stays_registered_disconnected_and_the_tab_rests(
 def test_a_host_whose_agent_never_registers_is_waited_for_only_while_it_may_still_start(
     launch, finish
 ):
-    finish(launch())  # the group launched one instance; no agent has registered it
+    finish(launch(), agents_register=False)  # the group launched one instance, not registered
     (instance_id,) = group_instance_ids()
     launched = boto3.client("ec2", region_name=REGION).describe_instances(
         InstanceIds=[instance_id]

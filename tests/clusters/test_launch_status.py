@@ -3,7 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from clusters.models import Step
+from django.utils import timezone
+
+from clusters import provisioning
+from clusters.configuration import DeleteRequest
+from clusters.models import Operation, Step
 from clusters.tasks import run_step
 from tests.lab import CLUSTER_RESOURCE_LABELS
 
@@ -12,14 +16,18 @@ def status_url(operation):
     return reverse("clusters:operation", args=[operation.pk])
 
 
-def finish(operation):
+def run_each_step_once(operation):
+    """Each step run once by a worker, with no agent passing: the instance never registers."""
     for step in operation.ordered_steps:
         run_step(step.pk)
+    operation.refresh_from_db()
+    return operation
 
 
 @pytest.fixture
 def no_queue(monkeypatch):
     monkeypatch.setattr(run_step, "delay", lambda step_id: None)
+    monkeypatch.setattr(run_step, "apply_async", lambda args, countdown=0: None)
 
 
 def test_a_new_launch_shows_three_spinners_and_polls(signed_in, launch):
@@ -27,22 +35,22 @@ def test_a_new_launch_shows_three_spinners_and_polls(signed_in, launch):
 
     page = signed_in.get(status_url(operation)).content.decode()
 
-    assert page.count('class="icon icon-spinner') == 3
-    for title in ("ECS cluster", "ECS Instance IAM Policy", "CloudFormation Stack"):
+    assert page.count('class="icon icon-spinner') == 4
+    for title in ("ECS cluster", "ECS Instance IAM Policy", "CloudFormation Stack", "ECS Instances"):
         assert f'<h2 class="status-title">{title}</h2>' in page
     assert "hx-trigger=\"every 1s [document.visibilityState === 'visible']\"" in page
     assert 'aria-disabled="true">View Cluster' in page
 
 
 def test_a_finished_launch_shows_the_console_success_texts_and_view_cluster(
-    signed_in, launch, no_queue
+    signed_in, launch, finish
 ):
-    operation = launch()
-    finish(operation)
+    operation = finish(launch())
 
     page = signed_in.get(status_url(operation)).content.decode()
 
-    assert page.count('aria-label="Succeeded"') == 3
+    assert page.count('aria-label="Succeeded"') == 4
+    assert "1 of 1 instances registered with cluster demo-cluster" in page
     assert "ECS cluster demo-cluster successfully created" in page
     assert "IAM Policy for the role ecsInstanceRole successfully attached" in page
     assert (
@@ -54,10 +62,9 @@ def test_a_finished_launch_shows_the_console_success_texts_and_view_cluster(
 
 
 def test_cluster_resources_are_listed_in_the_console_order_with_their_ids(
-    signed_in, launch, no_queue
+    signed_in, launch, finish
 ):
-    operation = launch()
-    finish(operation)
+    operation = finish(launch())
 
     rows = operation.cluster_resources()
 
@@ -70,9 +77,8 @@ def test_cluster_resources_are_listed_in_the_console_order_with_their_ids(
     assert values["Launch template"] in page
 
 
-def test_the_poll_of_a_finished_launch_tells_htmx_to_stop(signed_in, launch, no_queue):
-    operation = launch()
-    finish(operation)
+def test_the_poll_of_a_finished_launch_tells_htmx_to_stop(signed_in, launch, finish):
+    operation = finish(launch())
 
     response = signed_in.get(status_url(operation), headers={"HX-Request": "true"})
 
@@ -126,6 +132,95 @@ def test_a_failure_ends_the_launch_and_the_steps_after_it_never_start(signed_in,
 
     fragment = response.content.decode()
     assert response.status_code == 286
-    assert fragment.count('aria-label="Not started"') == 2
+    assert fragment.count('aria-label="Not started"') == 3
     assert "Not started: an earlier step failed" in fragment
     assert "hx-trigger" not in fragment
+
+
+def test_the_stack_row_keeps_what_cloudformation_did_folded_once_it_has_ended(
+    signed_in, launch, finish
+):
+    operation = finish(launch())
+    stack = operation.step(Step.Kind.STACK)
+
+    page = signed_in.get(status_url(operation)).content.decode()
+
+    events = stack.stack_events
+    assert events[0].logical_id == "EC2ContainerService-demo-cluster"
+    assert events[0].status == "CREATE_COMPLETE"
+    assert {"EcsInstanceAsg", "EcsSecurityGroup", "Vpc"} <= {e.logical_id for e in events}
+    assert '<details class="stack-events" id="stack-events-stack">' in page
+    assert "<td>EcsInstanceAsg</td><td>AWS::AutoScaling::AutoScalingGroup</td><td>CREATE_COMPLETE</td>" in page
+
+
+def test_a_stack_being_built_shows_its_latest_events_open_and_how_far_it_has_come(
+    signed_in, launch
+):
+    operation = launch()
+    stack = operation.step(Step.Kind.STACK)
+    stack.claim()
+    events = [
+        {"Timestamp": timezone.now(), "LogicalResourceId": logical_id, "ResourceType": kind,
+         "ResourceStatus": status}
+        for logical_id, kind, status in [
+            ("EcsInstanceAsg", "AWS::AutoScaling::AutoScalingGroup", "CREATE_IN_PROGRESS"),
+            ("EcsInstanceLaunchTemplate", "AWS::EC2::LaunchTemplate", "CREATE_COMPLETE"),
+            ("Vpc", "AWS::EC2::VPC", "CREATE_COMPLETE"),
+            ("EC2ContainerService-demo-cluster", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS"),
+        ]
+    ]
+    aws_stack = {"StackId": "arn:stack", "StackName": "EC2ContainerService-demo-cluster"}
+
+    class CloudFormation:
+        def describe_stack_events(self, StackName):
+            return {"StackEvents": events}
+
+    provisioning._waiting_on_stack(stack, CloudFormation(), aws_stack, "Creating CloudFormation stack EC2ContainerService-demo-cluster")
+    page = signed_in.get(status_url(operation), headers={"HX-Request": "true"}).content.decode()
+
+    assert (
+        "Creating CloudFormation stack EC2ContainerService-demo-cluster: "
+        "2 resources done, 1 in progress" in page
+    )
+    assert '<details class="stack-events" id="stack-events-stack" open>' in page
+    assert "<td>EcsInstanceAsg</td><td>AWS::AutoScaling::AutoScalingGroup</td><td>CREATE_IN_PROGRESS</td>" in page
+
+
+def test_instances_that_never_register_end_the_launch_with_a_warning_naming_each_instance(
+    signed_in, launch, no_queue, settings
+):
+    settings.INSTANCES_REGISTER_WITHIN_SECONDS = 0
+    operation = run_each_step_once(launch())
+
+    instances = operation.step(Step.Kind.INSTANCES)
+    page = signed_in.get(status_url(operation)).content.decode()
+
+    assert operation.has_succeeded  # the cluster and its stack are made, as AWS says
+    (waiting_for,) = instances.unregistered_instances
+    assert waiting_for.state == "running"
+    assert "0 of 1 instances registered with cluster demo-cluster after 0 s." in page
+    assert 'aria-label="Warning"' in page
+    assert (
+        f'<a href="/clusters/demo-cluster/ec2-instances/{waiting_for.instance_id}/">'
+        f"{waiting_for.instance_id}</a> (running)" in page
+    )
+
+
+def test_a_delete_asked_while_the_launch_waits_for_its_instances_does_not_wait_behind_it(
+    launch, no_queue, user
+):
+    operation = run_each_step_once(launch())
+    instances = operation.step(Step.Kind.INSTANCES)
+    assert instances.state == Step.State.IN_PROGRESS
+    delete = Operation.objects.submit(
+        action=Operation.Action.DELETE, cluster_name="demo-cluster", region=operation.region,
+        user=user, request=DeleteRequest(),
+    ).operation
+    assert delete.state == Operation.State.QUEUED
+
+    run_step(instances.pk)
+
+    instances.refresh_from_db()
+    delete.refresh_from_db()
+    assert instances.ended_short
+    assert delete.state == Operation.State.RUNNING

@@ -8,6 +8,7 @@ import pytest
 from clusters import provisioning
 from clusters.aws import AwsError
 from clusters.models import Step
+from localcloud.agent import EcsAgentEmulator
 
 from .conftest import REGION
 
@@ -15,13 +16,15 @@ POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforE
 
 
 def run_to_the_end(step):
-    """Run a step as a worker would: claim it, run it, and run it again while it asks to."""
+    """Run a step as a worker would: claim it, run it, and run it again while it asks to, the
+    local cloud's agents passing in between as they run beside the workers."""
     for _ in range(10):
         assert step.claim()
         if not provisioning.run(step):
             step.refresh_from_db()
             return step
         step.release()
+        EcsAgentEmulator(regions=[REGION]).sync()
     raise AssertionError("the step never ended")
 
 

@@ -164,7 +164,9 @@ def test_scaling_a_spot_stack_keeps_its_mixed_instances_policy(spot_launch):
 def test_a_spot_launch_has_the_on_demand_steps_and_each_succeeds(spot_launch):
     kinds = [step.kind for step in spot_launch.ordered_steps]
 
-    assert kinds == [Step.Kind.CLUSTER, Step.Kind.INSTANCE_ROLE, Step.Kind.STACK]
+    assert kinds == [
+        Step.Kind.CLUSTER, Step.Kind.INSTANCE_ROLE, Step.Kind.STACK, Step.Kind.INSTANCES
+    ]
     for step in spot_launch.ordered_steps:
         assert run_to_the_end(step).state == Step.State.SUCCEEDED
 

@@ -33,9 +33,16 @@ def test_a_successful_step_runs_the_next_in_the_same_task_without_the_broker(lau
     tasks.run_step(operation.step(Step.Kind.CLUSTER).pk)
 
     operation.refresh_from_db()
-    assert [s.state for s in operation.ordered_steps] == [Step.State.SUCCEEDED] * 3
-    assert operation.state == operation.State.ENDED
-    assert queue == []
+    cluster, role, stack, instances = operation.ordered_steps
+    assert [cluster.state, role.state, stack.state] == [Step.State.SUCCEEDED] * 3
+    # No agent has passed yet: the instance is not registered, so its row waits, handed back
+    # to the broker to look again shortly, and the operation goes on.
+    assert instances.state == Step.State.IN_PROGRESS
+    assert instances.message == (
+        "0 of 1 instances registered with cluster demo-cluster; 1 launched, 0 still starting"
+    )
+    assert operation.state == operation.State.RUNNING
+    assert queue == [(instances.pk, 1)]
 
 
 def test_a_step_that_follows_another_worker_claim_is_left_to_that_worker(launch, queue):

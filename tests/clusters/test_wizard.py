@@ -155,6 +155,7 @@ def test_create_records_the_launch_and_sends_its_first_step_after_commit(
         (Step.Kind.CLUSTER, Step.State.PENDING),
         (Step.Kind.INSTANCE_ROLE, Step.State.PENDING),
         (Step.Kind.STACK, Step.State.PENDING),
+        (Step.Kind.INSTANCES, Step.State.PENDING),
     ]
     assert sent == [operation.step(Step.Kind.CLUSTER).pk]
 
