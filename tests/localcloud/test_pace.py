@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from localcloud import pace
-from localcloud.server import running_local_cloud, start_local_cloud
+from localcloud.server import CATALOGUE_WRITTEN_LINE, running_local_cloud, start_local_cloud
 from tests.e2e.waiting import wait_until
 
 from .cloud import REGION, console_stack_template, container_instances, recommended
@@ -27,10 +27,10 @@ def clients(session, endpoint_url, region=REGION):
     )
 
 
-def create_the_stack(aws, count=1):
+def create_the_stack(aws, template, count=1):
     return aws.cloudformation.create_stack(
         StackName=STACK,
-        TemplateBody=console_stack_template("demo", recommended(aws)["image_id"]),
+        TemplateBody=template,
         Parameters=[{"ParameterKey": "AsgMaxSize", "ParameterValue": str(count)}],
     )["StackId"]
 
@@ -66,15 +66,22 @@ def watched_create(session):
         running_at_first_registration=None,
         registered=None,
     )
-    with running_local_cloud(pace="lab") as endpoint_url:
+    cloud = start_local_cloud(pace="lab")
+    try:
+        endpoint_url = cloud.endpoint_url
+        # It asks itself for every instance type just after start: not the stack's doing.
+        wait_until(
+            lambda: cloud.has_printed(CATALOGUE_WRITTEN_LINE), 30, "the catalogue", interval=0.2
+        )
         aws = clients(session, endpoint_url)
         other = clients(session, endpoint_url, OTHER_REGION)
         aws.ecs.create_cluster(clusterName="demo")
+        template = console_stack_template("demo", recommended(aws)["image_id"])
         # Its first calls make the other region's backends (its default VPC), at any pace.
         other.ecs.list_clusters()
         other.ec2.describe_vpcs()
         started = time.monotonic()
-        stack_id = create_the_stack(aws)
+        stack_id = create_the_stack(aws, template)
         seen.answered_in = time.monotonic() - started
         deadline = started + 60
         while time.monotonic() < deadline:
@@ -98,11 +105,11 @@ def watched_create(session):
             if "running" in states.values() and seen.first_running is None:
                 seen.first_running = time.monotonic() - started
             registered = container_instances(aws, "demo")
-            if registered:
+            if registered and seen.registered is None:
                 seen.registered = time.monotonic() - started
                 seen.running_at_first_registration = states
-                if status == "CREATE_COMPLETE":
-                    break
+            if registered and status == "CREATE_COMPLETE":
+                break
             time.sleep(0.2)
         seen.events = stack_events(aws, stack_id)
 
@@ -115,6 +122,8 @@ def watched_create(session):
             interval=0.5,
         )
         seen.events_after_delete = stack_events(aws, stack_id)
+    finally:
+        cloud.stop()
     return seen
 
 
@@ -203,7 +212,8 @@ def test_a_stack_under_way_when_the_cloud_is_killed_completes_after_a_restart(se
     cloud = start_local_cloud(state_dir=tmp_path, pace="lab")
     try:
         aws = clients(session, cloud.endpoint_url)
-        stack_id = create_the_stack(aws)
+        template = console_stack_template("demo", recommended(aws)["image_id"])
+        stack_id = create_the_stack(aws, template)
         wait_until(
             lambda: ("Vpc", "CREATE_COMPLETE")
             in {(e["LogicalResourceId"], e["ResourceStatus"]) for e in stack_events(aws, stack_id)},
