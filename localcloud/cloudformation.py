@@ -574,6 +574,11 @@ def _stack_update(original, self, template, role_arn=None, parameters=None, tags
     """moto updates the resources at once; the stack then stays UPDATE_IN_PROGRESS for as long
     as AWS takes over them, each reported in progress, then complete."""
     old = self.resource_map._resource_json_map
+    for body in old.values():
+        # moto wrote `"Properties": {}` into the bodies without any, which then differ from the
+        # same body in the new template: the resource would be "modified" by every update.
+        if body.get("Properties") == {}:
+            del body["Properties"]
     diff = self.resource_map.build_resource_diff(self.parse_template(template), parameters)
     token = _making.set("*")
     try:
