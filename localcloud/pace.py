@@ -231,16 +231,17 @@ def _instance_init(original, self, *args, **kwargs):
 
 def _instance_start(original, self, *args, **kwargs):
     previous = original(self, *args, **kwargs)
-    _launch(self)
+    # Starting a running instance changes nothing, on AWS.
+    if previous.name not in ("pending", "running"):
+        _launch(self)
     return previous
 
 
 def _advance_instance(key, now):
+    from moto.ec2.exceptions import InvalidInstanceIdError
     from moto.ec2.models import ec2_backends
 
     _, account, region, instance_id = key
-    from moto.ec2.exceptions import InvalidInstanceIdError
-
     try:
         instance = ec2_backends[account][region].get_instance(instance_id)
     except InvalidInstanceIdError:
