@@ -14,7 +14,7 @@ from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack, cloudformation_backends
 from moto.cloudformation.parsing import ResourceMap
-from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudformation.responses import CloudFormationResponse, StackResourceDTO
 
 from . import pace
 from ._patching import replace, wrap
@@ -42,6 +42,8 @@ def install():
     replace(Stack, "create_resources", _create_resources)
     wrap(Stack, "update", _stack_update)
     wrap(CloudFormationResponse, "_validate_status", _validate_status)
+    wrap(StackResourceDTO, "__init__", _stack_resource_init)
+    wrap(CloudFormationResponse, "list_stack_resources", _list_stack_resources)
     pace.register("stack", _advance_stack, _stacks_in_progress)
 
 
@@ -294,6 +296,28 @@ EC2_DELETERS = {
     "AWS::EC2::NatGateway": lambda ec2, gateway: ec2.delete_nat_gateway(gateway.id),
     "AWS::EC2::SpotFleet": lambda ec2, fleet: ec2.cancel_spot_fleet_requests([fleet.id], True),
 }
+
+
+def _resource_status(stack, logical_id):
+    """A resource's status, as its latest event gave it (moto answers the stack's status in
+    DescribeStackResources, CREATE_COMPLETE in ListStackResources, whatever the resource's)."""
+    for event in reversed(stack.events):
+        if event.logical_resource_id == logical_id and event.physical_resource_id != stack.stack_id:
+            return event.resource_status
+    return "CREATE_COMPLETE"
+
+
+def _stack_resource_init(original, self, stack, resource):
+    original(self, stack, resource)
+    self.resource_status = _resource_status(stack, self.logical_resource_id)
+
+
+def _list_stack_resources(original, self):
+    answer = original(self)
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    for summary in answer.result["StackResourceSummaries"]:
+        summary["ResourceStatus"] = _resource_status(stack, summary["LogicalResourceId"])
+    return answer
 
 
 def _backend_of(stack):

@@ -60,6 +60,7 @@ def watched_create(session):
     seen = SimpleNamespace(
         statuses=[],
         events_while_building=set(),
+        resources_while_building=[],
         other_calls=[],
         instance_states={},
         first_running=None,
@@ -93,6 +94,14 @@ def watched_create(session):
                     (e["LogicalResourceId"], e["ResourceStatus"])
                     for e in stack_events(aws, stack_id)
                 }
+                seen.resources_while_building.append(
+                    {
+                        r["LogicalResourceId"]: r["ResourceStatus"]
+                        for r in aws.cloudformation.list_stack_resources(StackName=stack_id)[
+                            "StackResourceSummaries"
+                        ]
+                    }
+                )
                 asked = time.monotonic()
                 other.ecs.list_clusters()
                 other.ec2.describe_vpcs()
@@ -149,6 +158,17 @@ def test_resources_in_progress_are_visible_before_the_stack_completes(watched_cr
     assert ("Vpc", "CREATE_COMPLETE") in seen
     assert ("EcsInstanceAsg", "CREATE_IN_PROGRESS") in seen
     assert ("EcsInstanceAsg", "CREATE_COMPLETE") not in seen
+
+
+def test_the_stack_lists_only_the_resources_it_has_started_each_with_its_own_status(
+    watched_create,
+):
+    first, *_, last = watched_create.resources_while_building
+
+    assert "EcsInstanceAsg" not in first
+    assert set(first.values()) == {"CREATE_IN_PROGRESS"}
+    assert last["Vpc"] == "CREATE_COMPLETE"
+    assert last["EcsInstanceAsg"] == "CREATE_IN_PROGRESS"
 
 
 def test_each_resource_starts_only_after_what_it_refers_to_is_complete(watched_create):
