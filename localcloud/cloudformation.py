@@ -205,33 +205,6 @@ def _references(body, names):
     return found & set(names)
 
 
-def delete_resources(stack):
-    """Delete a stack's resources, each after everything that refers to it, as AWS orders them."""
-    resource_map = stack.resource_map
-    template = resource_map._resource_json_map
-    dependencies = {name: _references(body, template) for name, body in template.items()}
-    # From here on the map must never make a resource again, whatever the outcome.
-    resource_map._localcloud_finished = True
-    remaining = [
-        name
-        for name in _held(resource_map)
-        if template[name].get("DeletionPolicy") != "Retain"
-        and resource_map._parsed_resources[name] is not None
-    ]
-    while remaining:
-        ready = [
-            name
-            for name in remaining
-            if not any(name in dependencies[other] for other in remaining if other != name)
-        ] or remaining[:1]
-        for name in ready:
-            resource = _start_deleting(stack, name)
-            resource_map._parsed_resources.pop(name)
-            resource_type = template[name]["Type"]
-            _resource_event(stack, name, resource_type, "DELETE_COMPLETE", _physical_id(resource))
-            remaining.remove(name)
-
-
 def _start_deleting(stack, name):
     """Delete one resource of the stack, reporting it in progress (or failed: ResourceFailed)."""
     resource_map = stack.resource_map
@@ -423,7 +396,7 @@ def _advance_create(stack, operation, now):
                 when = _start_creating(stack, name, now)
             except ResourceFailed as failure:
                 _cancel(stack, operation, now)
-                _fail_creation(_backend_of(stack), stack, failure, operation["on_failure"])
+                _fail_creation(stack, failure, operation["on_failure"])
                 return None
             if when is None:
                 operation["done"].append(name)
@@ -495,22 +468,30 @@ def _stack_delete(self):
         return
     self._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
     self.status = "DELETE_IN_PROGRESS"
-    resource_map = self.resource_map
+    _delete_resources(self, "DELETE")
+
+
+def _delete_resources(stack, purpose):
+    """Start deleting the stack's resources, each after everything that refers to it, as AWS
+    orders them: to DELETE the stack, to ROLLBACK its creation, or both (ROLLBACK_THEN_DELETE,
+    OnFailure=DELETE)."""
+    resource_map = stack.resource_map
     # From here on the map must never make a resource again, whatever the outcome; what a
     # create under way had started is deleted with the rest.
     resource_map._localcloud_finished = True
     resource_map._localcloud_building = False
     setattr(
-        self,
+        stack,
         OPERATION,
         {
             "action": "DELETE",
+            "purpose": purpose,
             "dependencies": _dependencies(resource_map._resource_json_map),
             "started": {},
             "done": [],
         },
     )
-    _begin(self)
+    _begin(stack)
 
 
 def _advance_delete(stack, operation, now):
@@ -547,11 +528,15 @@ def _advance_delete(stack, operation, now):
                 _start_deleting(stack, name)
             except ResourceFailed as failure:
                 delattr(stack, OPERATION)
-                stack.status = "DELETE_FAILED"
-                stack._add_stack_event(
-                    "DELETE_FAILED", resource_status_reason=_failed("delete", failure)
-                )
-                # The stack stays, DELETE_FAILED, its reason in the events.
+                # The stack stays, its reason in the events.
+                if operation.get("purpose", "DELETE") == "DELETE":
+                    stack.status = "DELETE_FAILED"
+                    stack._add_stack_event(
+                        "DELETE_FAILED", resource_status_reason=_failed("delete", failure)
+                    )
+                else:
+                    stack.status = "ROLLBACK_FAILED"
+                    stack._add_stack_event("ROLLBACK_FAILED")
                 return None
             operation["started"][name] = now + pace.delete_seconds(template[name]["Type"])
         if not progressed:
@@ -559,6 +544,13 @@ def _advance_delete(stack, operation, now):
     if operation["started"]:
         return min(operation["started"].values())
     delattr(stack, OPERATION)
+    purpose = operation.get("purpose", "DELETE")
+    if purpose.startswith("ROLLBACK"):
+        stack.status = "ROLLBACK_COMPLETE"
+        stack._add_stack_event("ROLLBACK_COMPLETE")
+        if purpose == "ROLLBACK":
+            return None
+        stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
     stack.status = "DELETE_COMPLETE"
     stack._add_stack_event("DELETE_COMPLETE")
     _retire(_backend_of(stack), stack)
@@ -662,10 +654,10 @@ def _create_stack(original, self, name, *args, **kwargs):
         return original(self, name, *args, **kwargs)
     except ResourceFailed as failure:
         stack = next(s for s in self.stacks.values() if s.name == name)
-        return _fail_creation(self, stack, failure)
+        return _fail_creation(stack, failure)
 
 
-def _fail_creation(backend, stack, failure, on_failure=None):
+def _fail_creation(stack, failure, on_failure=None):
     """What AWS does when a resource fails: CREATE_FAILED, then roll back unless told not to."""
     on_failure = on_failure or _on_failure.get()
     # Whatever follows, the stack makes nothing more (moto would retry on the next describe).
@@ -682,19 +674,7 @@ def _fail_creation(backend, stack, failure, on_failure=None):
         "ROLLBACK_IN_PROGRESS",
         resource_status_reason=_failed("create", failure) + "Rollback requested by user.",
     )
-    try:
-        delete_resources(stack)
-    except ResourceFailed:
-        stack.status = "ROLLBACK_FAILED"
-        stack._add_stack_event("ROLLBACK_FAILED")
-        return stack
-    stack.status = "ROLLBACK_COMPLETE"
-    stack._add_stack_event("ROLLBACK_COMPLETE")
-    if on_failure == "DELETE":
-        stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
-        stack.status = "DELETE_COMPLETE"
-        stack._add_stack_event("DELETE_COMPLETE")
-        _retire(backend, stack)
+    _delete_resources(stack, "ROLLBACK_THEN_DELETE" if on_failure == "DELETE" else "ROLLBACK")
     return stack
 
 

@@ -260,6 +260,40 @@ def test_a_stack_under_way_when_the_cloud_is_killed_completes_after_a_restart(se
     assert "EcsInstanceAsg" in completed
 
 
+def test_a_failing_resource_cancels_those_under_way_and_the_stack_rolls_back_at_the_pace(
+    session,
+):
+    with running_local_cloud(pace="lab") as endpoint_url:
+        aws = clients(session, endpoint_url)
+        bad_subnet = console_stack_template(
+            "demo", recommended(aws)["image_id"], subnet2_cidr="10.9.0.0/24"
+        )
+        stack_id = create_the_stack(aws, bad_subnet)
+
+        wait_until(
+            lambda: stack_status(aws, stack_id) == "ROLLBACK_IN_PROGRESS",
+            20,
+            "the rollback to start",
+            interval=0.1,
+        )
+        wait_until(
+            lambda: stack_status(aws, stack_id) == "ROLLBACK_COMPLETE",
+            20,
+            "the rollback to end",
+            interval=0.2,
+        )
+        failed = [
+            (e["LogicalResourceId"], e["ResourceStatusReason"])
+            for e in stack_events(aws, stack_id)
+            if e["ResourceStatus"] == "CREATE_FAILED"
+        ]
+
+    reason = "Resource handler returned message: \"The CIDR '10.9.0.0/24' is invalid.\""
+    assert failed[0] == ("PubSubnetAz2", reason)
+    # The gateway was under way beside the subnets.
+    assert ("InternetGateway", "Resource creation cancelled") in failed[1:]
+
+
 def test_windows_hosts_take_longer_to_boot_than_linux_ones():
     assert pace.WINDOWS_BOOT_SECONDS > pace.LINUX_BOOT_SECONDS
 
