@@ -12,9 +12,9 @@ def install():
     with _lock:
         if _installed:
             return
-        from . import autoscaling, cloudformation, ec2, ecs, iam, serialization, ssm
+        from . import autoscaling, cloudformation, ec2, ecs, iam, pace, serialization, ssm
 
-        for module in (iam, ssm, ec2, ecs, autoscaling, cloudformation, serialization):
+        for module in (iam, ssm, ec2, pace, ecs, autoscaling, cloudformation, serialization):
             module.install()
         from . import physical_ids
 

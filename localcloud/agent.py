@@ -5,12 +5,14 @@ import hashlib
 import json
 import os
 import re
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 import boto3
 from botocore.exceptions import ClientError
 
+from . import pace
 from .host import agent_commit
 
 ECS_AMI_ROOT = "/aws/service/ecs/optimized-ami"
@@ -178,6 +180,8 @@ class EcsAgentEmulator:
             state = instance["State"]["Name"]
             registration = registrations.get(instance_id)
             if state == "running" and registration is None and key not in self._registered:
+                if not self._booted(region, instance):
+                    continue
                 change = self._register(region, instance)
                 if change:
                     self._registered.add(key)
@@ -215,6 +219,13 @@ class EcsAgentEmulator:
                 kwargs["endpoint_url"] = self._endpoint_url
             self._clients[key] = self._session.client(service, **kwargs)
         return self._clients[key]
+
+    def _booted(self, region, instance):
+        """Whether the host has booted far enough for its agent to register (`pace.py`)."""
+        if pace.is_instant():
+            return True
+        windows = self._facts_for_ami(region, instance["ImageId"]).windows
+        return time.time() >= pace.agent_ready_at(instance["LaunchTime"].timestamp(), windows)
 
     def _container_instances(self, ecs):
         """The live container instances of every cluster, by EC2 instance id."""

@@ -1,17 +1,31 @@
-"""CloudFormation stacks that report each resource, roll back and delete in order, as on AWS."""
+"""CloudFormation stacks that report each resource, roll back and delete in order, as on AWS.
+
+Creating, updating and deleting a stack is an operation kept on the stack (so it is saved with
+it) that the pace advances (`pace.py`): CreateStack answers at once with the stack
+CREATE_IN_PROGRESS, and each resource starts once everything it refers to is complete, those
+that do not wait for each other side by side, each taking what its type takes on AWS.
+"""
 
 import contextvars
 import re
+import time
 
 from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack, cloudformation_backends
 from moto.cloudformation.parsing import ResourceMap
-from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudformation.responses import CloudFormationResponse, StackResourceDTO
 
+from . import pace
 from ._patching import replace, wrap
 
 # What the CreateStack request asked for on failure: ROLLBACK (AWS's default), DO_NOTHING or DELETE.
 _on_failure = contextvars.ContextVar("localcloud_on_failure", default="ROLLBACK")
+# The resource the stack's operation is making now ("*": any, in an update): its completion is
+# the operation's to report, when its time comes.
+_making = contextvars.ContextVar("localcloud_making", default=None)
+# The attribute of a stack holding its operation in progress.
+OPERATION = "_localcloud_operation"
 
 
 def install():
@@ -25,6 +39,12 @@ def install():
     wrap(CloudFormationBackend, "create_stack", _create_stack)
     replace(CloudFormationBackend, "delete_stack", _delete_stack)
     wrap(CloudFormationResponse, "create_stack", _create_stack_response)
+    replace(Stack, "create_resources", _create_resources)
+    wrap(Stack, "update", _stack_update)
+    wrap(CloudFormationResponse, "_validate_status", _validate_status)
+    wrap(StackResourceDTO, "__init__", _stack_resource_init)
+    wrap(CloudFormationResponse, "list_stack_resources", _list_stack_resources)
+    pace.register("stack", _advance_stack, _stacks_in_progress)
 
 
 class ResourceFailed(Exception):
@@ -83,9 +103,26 @@ def _parse_and_create_resource(
         reason = _reason(error)
         _resource_event(stack, logical_id, resource_type, "CREATE_FAILED", reason=reason)
         raise ResourceFailed(logical_id, reason) from error
-    physical_id = getattr(resource, "physical_resource_id", "") if resource is not None else ""
-    _resource_event(stack, logical_id, resource_type, "CREATE_COMPLETE", physical_id=physical_id)
+    physical_id = _physical_id(resource)
+    making = _making.get()
+    if making in (logical_id, "*"):
+        # Under way: the operation says when it is complete.
+        if physical_id:
+            _resource_event(
+                stack,
+                logical_id,
+                resource_type,
+                "CREATE_IN_PROGRESS",
+                physical_id,
+                "Resource creation Initiated",
+            )
+    else:
+        _resource_event(stack, logical_id, resource_type, "CREATE_COMPLETE", physical_id)
     return resource
+
+
+def _physical_id(resource):
+    return getattr(resource, "physical_resource_id", "") if resource is not None else ""
 
 
 def _clean_json(original, resource_json, resources_map):
@@ -100,9 +137,18 @@ def _clean_json(original, resource_json, resources_map):
 
 
 # A stack that rolled back or was deleted keeps its record, but its resources must not come
-# back: moto's resource map creates any resource it is asked for that it does not hold.
+# back: moto's resource map creates any resource it is asked for that it does not hold. Nor may
+# a stack being created make one before its turn (a DescribeStackResources, its outputs).
 def _finished(resource_map):
     return resource_map.__dict__.get("_localcloud_finished", False)
+
+
+def _building(resource_map):
+    return resource_map.__dict__.get("_localcloud_building", False)
+
+
+def _closed(resource_map):
+    return _finished(resource_map) or (_building(resource_map) and _making.get() is None)
 
 
 def _held(resource_map):
@@ -112,21 +158,21 @@ def _held(resource_map):
 
 
 def _resource_map_getitem(original, self, key):
-    if _finished(self) and key in self._resource_json_map and key not in self._parsed_resources:
+    if _closed(self) and key in self._resource_json_map and key not in self._parsed_resources:
         raise KeyError(key)
     return original(self, key)
 
 
 def _resource_map_iter(original, self):
-    return iter(_held(self)) if _finished(self) else original(self)
+    return iter(_held(self)) if _closed(self) else original(self)
 
 
 def _resource_map_len(original, self):
-    return len(_held(self)) if _finished(self) else original(self)
+    return len(_held(self)) if _closed(self) else original(self)
 
 
 def _outputs(self):
-    if _finished(self.resource_map):
+    if _finished(self.resource_map) or _building(self.resource_map):
         return None
     return Stack._localcloud_original_outputs.fget(self)
 
@@ -159,39 +205,20 @@ def _references(body, names):
     return found & set(names)
 
 
-def delete_resources(stack):
-    """Delete a stack's resources, each after everything that refers to it, as AWS orders them."""
+def _start_deleting(stack, name):
+    """Delete one resource of the stack, reporting it in progress (or failed: ResourceFailed)."""
     resource_map = stack.resource_map
-    template = resource_map._resource_json_map
-    dependencies = {name: _references(body, template) for name, body in template.items()}
-    # From here on the map must never make a resource again, whatever the outcome.
-    resource_map._localcloud_finished = True
-    remaining = [
-        name
-        for name in _held(resource_map)
-        if template[name].get("DeletionPolicy") != "Retain"
-        and resource_map._parsed_resources[name] is not None
-    ]
-    while remaining:
-        ready = [
-            name
-            for name in remaining
-            if not any(name in dependencies[other] for other in remaining if other != name)
-        ] or remaining[:1]
-        for name in ready:
-            resource = resource_map._parsed_resources[name]
-            resource_type = template[name]["Type"]
-            physical_id = getattr(resource, "physical_resource_id", "")
-            _resource_event(stack, name, resource_type, "DELETE_IN_PROGRESS", physical_id)
-            try:
-                _delete_resource(resource_map, resource, template[name])
-            except Exception as error:
-                reason = _reason(error)
-                _resource_event(stack, name, resource_type, "DELETE_FAILED", physical_id, reason)
-                raise ResourceFailed(name, reason) from error
-            resource_map._parsed_resources.pop(name)
-            _resource_event(stack, name, resource_type, "DELETE_COMPLETE", physical_id)
-            remaining.remove(name)
+    body = resource_map._resource_json_map[name]
+    resource = resource_map._parsed_resources[name]
+    physical_id = _physical_id(resource)
+    _resource_event(stack, name, body["Type"], "DELETE_IN_PROGRESS", physical_id)
+    try:
+        _delete_resource(resource_map, resource, body)
+    except Exception as error:
+        reason = _reason(error)
+        _resource_event(stack, name, body["Type"], "DELETE_FAILED", physical_id, reason)
+        raise ResourceFailed(name, reason) from error
+    return resource
 
 
 def _delete_resource(resource_map, resource, body):
@@ -244,20 +271,290 @@ EC2_DELETERS = {
 }
 
 
+def _resource_status(stack, logical_id):
+    """A resource's status, as its latest event gave it (moto answers the stack's status in
+    DescribeStackResources, CREATE_COMPLETE in ListStackResources, whatever the resource's)."""
+    for event in reversed(stack.events):
+        if event.logical_resource_id == logical_id and event.physical_resource_id != stack.stack_id:
+            return event.resource_status
+    return "CREATE_COMPLETE"
+
+
+def _stack_resource_init(original, self, stack, resource):
+    original(self, stack, resource)
+    self.resource_status = _resource_status(stack, self.logical_resource_id)
+
+
+def _list_stack_resources(original, self):
+    answer = original(self)
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    for summary in answer.result["StackResourceSummaries"]:
+        summary["ResourceStatus"] = _resource_status(stack, summary["LogicalResourceId"])
+    return answer
+
+
+def _backend_of(stack):
+    return cloudformation_backends[stack.account_id][stack.region_name]
+
+
+def _begin(stack):
+    """Run the stack's new operation as far as it goes now, and put the rest in the timetable."""
+    when = _run(stack, time.time())
+    if when is not None:
+        pace.schedule(when, ("stack", stack.account_id, stack.region_name, stack.stack_id))
+
+
+def _run(stack, now):
+    """Advance the stack's operation to `now`; return when it is next due (None once done)."""
+    operation = vars(stack).get(OPERATION)
+    if operation is None:
+        return None
+    advance = {"CREATE": _advance_create, "DELETE": _advance_delete, "UPDATE": _advance_update}
+    return advance[operation["action"]](stack, operation, now)
+
+
+def _advance_stack(key, now):
+    _, account, region, stack_id = key
+    backend = cloudformation_backends[account][region]
+    stack = backend.stacks.get(stack_id)
+    return None if stack is None else _run(stack, now)
+
+
+def _stacks_in_progress():
+    for account, region, backend in list(cloudformation_backends.iter_backends()):
+        for stack in list(backend.stacks.values()):
+            operation = vars(stack).get(OPERATION)
+            if operation is not None:
+                # Whatever was under way when the cloud stopped is looked at again at once.
+                yield time.time(), ("stack", account, region, stack.stack_id)
+
+
+def _dependencies(template):
+    return {name: sorted(_references(body, template)) for name, body in template.items()}
+
+
+def _complete_due(stack, operation, now, status):
+    """Report COMPLETE each resource whose time has come; return their names."""
+    template = stack.resource_map._resource_json_map
+    due = sorted((when, name) for name, when in operation["started"].items() if when <= now)
+    for _, name in due:
+        del operation["started"][name]
+        operation["done"].append(name)
+        resource = stack.resource_map._parsed_resources.get(name)
+        _resource_event(stack, name, template[name]["Type"], status, _physical_id(resource))
+    return [name for _, name in due]
+
+
+def _create_resources(self):
+    """Start creating the stack's resources (moto makes them all, in template order, here)."""
+    self.status = "CREATE_IN_PROGRESS"
+    self.description = self.template_dict.get("Description")
+    resource_map = self.resource_map
+    resource_map.tags.update(
+        {
+            "aws:cloudformation:stack-name": self.name,
+            "aws:cloudformation:stack-id": self.stack_id,
+        }
+    )
+    template = resource_map._resource_json_map
+    setattr(
+        self,
+        OPERATION,
+        {
+            "action": "CREATE",
+            "dependencies": _dependencies(template),
+            "started": {},
+            "done": [],
+            "on_failure": _on_failure.get(),
+        },
+    )
+    resource_map._localcloud_building = True
+    _begin(self)
+
+
+def _advance_create(stack, operation, now):
+    resource_map = stack.resource_map
+    template = resource_map._resource_json_map
+    while True:
+        progressed = bool(_complete_due(stack, operation, now, "CREATE_COMPLETE"))
+        waiting = [
+            name
+            for name in template
+            if name not in operation["started"] and name not in operation["done"]
+        ]
+        ready = [
+            name
+            for name in waiting
+            if all(d in operation["done"] for d in operation["dependencies"][name])
+        ]
+        if not ready and waiting and not operation["started"]:
+            # A cycle CloudFormation would have refused: make them in template order.
+            ready = waiting[:1]
+        for name in ready:
+            progressed = True
+            try:
+                when = _start_creating(stack, name, now)
+            except ResourceFailed as failure:
+                _cancel(stack, operation, now)
+                _fail_creation(stack, failure, operation["on_failure"])
+                return None
+            if when is None:
+                operation["done"].append(name)
+            else:
+                operation["started"][name] = when
+        if not progressed:
+            break
+    if operation["started"]:
+        return min(operation["started"].values())
+    delattr(stack, OPERATION)
+    resource_map._localcloud_building = False
+    # A custom resource waits for its answer (moto's verify_readiness completes the stack then).
+    made = [r for r in resource_map._parsed_resources.values() if hasattr(r, "is_created")]
+    if all(resource.is_created() for resource in made):
+        stack.mark_creation_complete()
+    return None
+
+
+def _start_creating(stack, name, now):
+    """Start making one resource; return when it is complete (None: nothing to wait for)."""
+    resource_map = stack.resource_map
+    body = resource_map._resource_json_map[name]
+    condition = body.get("Condition")
+    if condition and not resource_map.lazy_condition_map[condition]:
+        return None
+    if name in resource_map._parsed_resources:
+        # Made ahead by moto (an export read it): already reported complete.
+        return None
+    token = _making.set(name)
+    try:
+        resource = resource_map[name]
+    finally:
+        _making.reset(token)
+    if resource is None:
+        return None
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.core import TaggedEC2Resource
+
+    if isinstance(resource, TaggedEC2Resource):
+        # What moto's ResourceMap.create does for each EC2 resource.
+        resource_map.tags["aws:cloudformation:logical-id"] = name
+        ec2_backends[resource_map._account_id][resource_map._region_name].create_tags(
+            [resource.physical_resource_id], resource_map.tags
+        )
+    return now + pace.create_seconds(body["Type"])
+
+
+def _cancel(stack, operation, now):
+    """What AWS reports of the resources under way when another fails."""
+    _complete_due(stack, operation, now, "CREATE_COMPLETE")
+    template = stack.resource_map._resource_json_map
+    for name in list(operation["started"]):
+        resource = stack.resource_map._parsed_resources.get(name)
+        _resource_event(
+            stack,
+            name,
+            template[name]["Type"],
+            "CREATE_FAILED",
+            _physical_id(resource),
+            "Resource creation cancelled",
+        )
+    operation["started"].clear()
+    delattr(stack, OPERATION)
+    stack.resource_map._localcloud_building = False
+
+
 def _stack_delete(self):
+    if vars(self).get(OPERATION, {}).get("action") == "DELETE":
+        return
     self._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
     self.status = "DELETE_IN_PROGRESS"
-    try:
-        delete_resources(self)
-    except ResourceFailed as failure:
-        self.status = "DELETE_FAILED"
-        self._add_stack_event(
-            "DELETE_FAILED",
-            resource_status_reason=_failed("delete", failure),
-        )
-        raise
-    self.status = "DELETE_COMPLETE"
-    self._add_stack_event("DELETE_COMPLETE")
+    _delete_resources(self, "DELETE")
+
+
+def _delete_resources(stack, purpose):
+    """Start deleting the stack's resources, each after everything that refers to it, as AWS
+    orders them: to DELETE the stack, to ROLLBACK its creation, or both (ROLLBACK_THEN_DELETE,
+    OnFailure=DELETE)."""
+    resource_map = stack.resource_map
+    # From here on the map must never make a resource again, whatever the outcome; what a
+    # create under way had started is deleted with the rest.
+    resource_map._localcloud_finished = True
+    resource_map._localcloud_building = False
+    setattr(
+        stack,
+        OPERATION,
+        {
+            "action": "DELETE",
+            "purpose": purpose,
+            "dependencies": _dependencies(resource_map._resource_json_map),
+            "started": {},
+            "done": [],
+        },
+    )
+    _begin(stack)
+
+
+def _advance_delete(stack, operation, now):
+    resource_map = stack.resource_map
+    template = resource_map._resource_json_map
+    dependencies = operation["dependencies"]
+    while True:
+        progressed = False
+        for name in _complete_due(stack, operation, now, "DELETE_COMPLETE"):
+            resource_map._parsed_resources.pop(name, None)
+            progressed = True
+        remaining = [
+            name
+            for name in _held(resource_map)
+            if template[name].get("DeletionPolicy") != "Retain"
+            and resource_map._parsed_resources[name] is not None
+            and name not in operation["started"]
+        ]
+        # Each after everything that refers to it is gone.
+        ready = [
+            name
+            for name in remaining
+            if not any(
+                name in dependencies.get(other, ())
+                for other in [*remaining, *operation["started"]]
+                if other != name
+            )
+        ]
+        if not ready and remaining and not operation["started"]:
+            ready = remaining[:1]
+        for name in ready:
+            progressed = True
+            try:
+                _start_deleting(stack, name)
+            except ResourceFailed as failure:
+                delattr(stack, OPERATION)
+                # The stack stays, its reason in the events.
+                if operation.get("purpose", "DELETE") == "DELETE":
+                    stack.status = "DELETE_FAILED"
+                    stack._add_stack_event(
+                        "DELETE_FAILED", resource_status_reason=_failed("delete", failure)
+                    )
+                else:
+                    stack.status = "ROLLBACK_FAILED"
+                    stack._add_stack_event("ROLLBACK_FAILED")
+                return None
+            operation["started"][name] = now + pace.delete_seconds(template[name]["Type"])
+        if not progressed:
+            break
+    if operation["started"]:
+        return min(operation["started"].values())
+    delattr(stack, OPERATION)
+    purpose = operation.get("purpose", "DELETE")
+    if purpose.startswith("ROLLBACK"):
+        stack.status = "ROLLBACK_COMPLETE"
+        stack._add_stack_event("ROLLBACK_COMPLETE")
+        if purpose == "ROLLBACK":
+            return None
+        stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+    stack.status = "DELETE_COMPLETE"
+    stack._add_stack_event("DELETE_COMPLETE")
+    _retire(_backend_of(stack), stack)
+    return None
 
 
 def _delete_stack(self, name_or_stack_id):
@@ -267,12 +564,8 @@ def _delete_stack(self, name_or_stack_id):
     if stack is None:
         # AWS answers DeleteStack for a stack that is gone (or never was) with success.
         return
-    try:
-        stack.delete()
-    except ResourceFailed:
-        # The stack stays, DELETE_FAILED, its reason in the events; DeleteStack itself succeeds.
-        return
-    _retire(self, stack)
+    # Its failure, DELETE_FAILED, is in its status and events; DeleteStack itself succeeds.
+    stack.delete()
 
 
 def _retire(backend, stack):
@@ -283,17 +576,90 @@ def _retire(backend, stack):
             backend.exports.pop(name)
 
 
+def _validate_status(original, self, stack):
+    operation = vars(stack).get(OPERATION)
+    if operation is not None:
+        raise ValidationError(
+            stack.stack_id,
+            message=f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated.",
+        )
+    return original(self, stack)
+
+
+def _stack_update(original, self, template, role_arn=None, parameters=None, tags=None):
+    """moto updates the resources at once; the stack then stays UPDATE_IN_PROGRESS for as long
+    as AWS takes over them, each reported in progress, then complete."""
+    old = self.resource_map._resource_json_map
+    for body in old.values():
+        # moto wrote `"Properties": {}` into the bodies without any, which then differ from the
+        # same body in the new template: the resource would be "modified" by every update.
+        if body.get("Properties") == {}:
+            del body["Properties"]
+    diff = self.resource_map.build_resource_diff(self.parse_template(template), parameters)
+    token = _making.set("*")
+    try:
+        original(self, template, role_arn, parameters, tags)
+    finally:
+        _making.reset(token)
+    new = self.resource_map._resource_json_map
+    # moto reported it complete at once: that is the operation's to say.
+    if self.events and self.events[-1].resource_status == "UPDATE_COMPLETE":
+        self.events.pop()
+    self.status = "UPDATE_IN_PROGRESS"
+    now = time.time()
+    started = {}
+    for name in diff["Modify"]:
+        resource = self.resource_map._parsed_resources.get(name)
+        _resource_event(self, name, new[name]["Type"], "UPDATE_IN_PROGRESS", _physical_id(resource))
+        started[name] = now + pace.seconds(pace.UPDATE_SECONDS)
+    for name in diff["Add"]:
+        if name in self.resource_map._parsed_resources:
+            started[name] = now + pace.create_seconds(new[name]["Type"])
+    setattr(
+        self,
+        OPERATION,
+        {
+            "action": "UPDATE",
+            "started": started,
+            "done": [],
+            "added": [name for name in diff["Add"] if name in started],
+            "removed": [[name, old[name]["Type"]] for name in diff["Remove"]],
+        },
+    )
+    _begin(self)
+
+
+def _advance_update(stack, operation, now):
+    template = stack.resource_map._resource_json_map
+    due = sorted((when, name) for name, when in operation["started"].items() if when <= now)
+    for _, name in due:
+        del operation["started"][name]
+        resource = stack.resource_map._parsed_resources.get(name)
+        status = "CREATE_COMPLETE" if name in operation["added"] else "UPDATE_COMPLETE"
+        _resource_event(stack, name, template[name]["Type"], status, _physical_id(resource))
+    if operation["started"]:
+        return min(operation["started"].values())
+    delattr(stack, OPERATION)
+    if operation["removed"]:
+        stack._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+        for name, resource_type in operation["removed"]:
+            _resource_event(stack, name, resource_type, "DELETE_COMPLETE")
+    stack.status = "UPDATE_COMPLETE"
+    stack._add_stack_event("UPDATE_COMPLETE")
+    return None
+
+
 def _create_stack(original, self, name, *args, **kwargs):
     try:
         return original(self, name, *args, **kwargs)
     except ResourceFailed as failure:
         stack = next(s for s in self.stacks.values() if s.name == name)
-        return _fail_creation(self, stack, failure)
+        return _fail_creation(stack, failure)
 
 
-def _fail_creation(backend, stack, failure):
+def _fail_creation(stack, failure, on_failure=None):
     """What AWS does when a resource fails: CREATE_FAILED, then roll back unless told not to."""
-    on_failure = _on_failure.get()
+    on_failure = on_failure or _on_failure.get()
     # Whatever follows, the stack makes nothing more (moto would retry on the next describe).
     stack.resource_map._localcloud_finished = True
     if on_failure == "DO_NOTHING":
@@ -308,19 +674,7 @@ def _fail_creation(backend, stack, failure):
         "ROLLBACK_IN_PROGRESS",
         resource_status_reason=_failed("create", failure) + "Rollback requested by user.",
     )
-    try:
-        delete_resources(stack)
-    except ResourceFailed:
-        stack.status = "ROLLBACK_FAILED"
-        stack._add_stack_event("ROLLBACK_FAILED")
-        return stack
-    stack.status = "ROLLBACK_COMPLETE"
-    stack._add_stack_event("ROLLBACK_COMPLETE")
-    if on_failure == "DELETE":
-        stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
-        stack.status = "DELETE_COMPLETE"
-        stack._add_stack_event("DELETE_COMPLETE")
-        _retire(backend, stack)
+    _delete_resources(stack, "ROLLBACK_THEN_DELETE" if on_failure == "DELETE" else "ROLLBACK")
     return stack
 
 

@@ -20,6 +20,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .pace import DEFAULT_PACE, PACES
+
 DEFAULT_REGIONS = ("us-east-1",)
 READY_LINE = "Local cloud ready on"
 CATALOGUE_WRITTEN_LINE = "The instance type catalogue is written and kept"
@@ -63,8 +65,10 @@ class LocalCloud:
         regions=DEFAULT_REGIONS,
         sync_interval=1.0,
         compact_after=None,
+        pace="instant",
     ):
         self.host = host
+        self.pace = pace
         self.port = port
         self.configured_regions = tuple(regions)
         self.sync_interval = sync_interval
@@ -90,20 +94,27 @@ class LocalCloud:
     def start(self):
         import localcloud
 
+        from . import pace
+
         # Read when moto's IAM backend is made, which is at the first request.
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        pace.set_pace(self.pace)
         localcloud.install()
         if self.state:
             from . import persistence
 
             persistence.install()
             self.state.restore()
+        # What was under way when the cloud stopped goes on.
+        with self.lock:
+            pace.resume()
         self._server = _locking_server_class()(
             self, ip_address=self.host, port=self.port, verbose=False
         )
         self._server.start()
         self._warm_up()
         self._spawn(self._run_agent, "localcloud-agent")
+        self._spawn(self._advance_paced_work, "localcloud-pace")
         self._spawn(self._report_cluster_metrics, "localcloud-metrics")
         # Not joined at stop: a stop must not wait seconds for an answer nobody needs any more.
         threading.Thread(
@@ -111,8 +122,11 @@ class LocalCloud:
         ).start()
 
     def stop(self):
+        from . import pace
+
         self._stopping.set()
         self.changes.note()  # wakes the agent, to see it is stopping
+        pace.TIMETABLE.wake()
         self._metrics_wanted.set()
         for thread in self._threads:
             thread.join(timeout=10)
@@ -139,28 +153,56 @@ class LocalCloud:
 
         Yields a list that a failure to keep the change fills with the error.
         """
-        from . import persistence
-
-        failures = []
         # Judged before the request runs: reading the action may need the body.
         changed, reset = not _is_read(environ), _is_reset(environ)
         try:
-            with self.lock:
-                if self.state is None:
-                    yield failures
-                    return
-                try:
-                    with persistence.noting_backends() as used:
-                        yield failures
-                finally:
-                    # Also after moto failed midway: whatever it changed is kept.
-                    try:
-                        self.state.keep(used, changed, reset)
-                    except Exception as error:
-                        log.exception("The local cloud could not save a change; answering 500")
-                        failures.append(error)
+            with self.changing(changed, reset) as failures:
+                yield failures
         finally:
             if changed and not _is_agent(environ):
+                self.changes.note()
+
+    @contextlib.contextmanager
+    def changing(self, changed=True, reset=False):
+        """Hold the lock while the block runs; then make what it changed durable, if kept.
+
+        Yields a list that a failure to keep the change fills with the error.
+        """
+        from . import persistence
+
+        failures = []
+        with self.lock:
+            if self.state is None:
+                yield failures
+                return
+            try:
+                with persistence.noting_backends() as used:
+                    yield failures
+            finally:
+                # Also after moto failed midway: whatever it changed is kept.
+                try:
+                    self.state.keep(used, changed, reset)
+                except Exception as error:
+                    log.exception("The local cloud could not save a change; answering 500")
+                    failures.append(error)
+
+    def _advance_paced_work(self):
+        """Advance the paced work (a stack's resources, an instance's boot) as it falls due,
+        each pass one change, kept as a request's are; requests go on meanwhile."""
+        from . import pace
+
+        while not self._stopping.is_set():
+            pace.TIMETABLE.wait(self._stopping)
+            if self._stopping.is_set():
+                return
+            try:
+                with self.changing():
+                    advanced = pace.advance()
+            except Exception:
+                log.exception("Advancing the paced work failed")
+                continue
+            if advanced:
+                # The agent looks again: an instance may be running, or booted.
                 self.changes.note()
 
     def _spawn(self, target, name):
@@ -386,6 +428,14 @@ def main(argv=None):
         "--sync-interval", type=float, default=1.0, help="seconds between agent passes"
     )
     parser.add_argument(
+        "--pace",
+        choices=sorted(PACES),
+        default=os.environ.get("LOCAL_CLOUD_PACE") or DEFAULT_PACE,
+        help="how long things take: aws (AWS's own durations), lab (those compressed so a "
+        "cluster comes up in about half a minute) or instant (default lab; also "
+        "LOCAL_CLOUD_PACE)",
+    )
+    parser.add_argument(
         "--compact-after-mb",
         type=float,
         default=16,
@@ -405,8 +455,10 @@ def main(argv=None):
         [r.strip() for r in args.regions.split(",") if r.strip()],
         args.sync_interval,
         int(args.compact_after_mb * 2**20),
+        args.pace,
     )
     cloud.start()
+    log.info("Time passes at %s pace", args.pace)
     print(f"{READY_LINE} {cloud.endpoint_url}", flush=True)
     stop.wait()
     cloud.stop()
@@ -439,8 +491,10 @@ class LocalCloudProcess:
         self.process.wait()
 
 
-def start_local_cloud(port=None, state_dir=None, timeout=60, extra_args=()):
-    """Start `python -m localcloud` on 127.0.0.1 and return it once it answers."""
+def start_local_cloud(port=None, state_dir=None, timeout=60, extra_args=(), pace="instant"):
+    """Start `python -m localcloud` on 127.0.0.1 and return it once it answers.
+
+    At `instant` pace unless told otherwise: only a test about waiting wants to wait."""
     port = port or free_port()
     project = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(
@@ -455,6 +509,8 @@ def start_local_cloud(port=None, state_dir=None, timeout=60, extra_args=()):
         "127.0.0.1",
         "--port",
         str(port),
+        "--pace",
+        pace,
         *extra_args,
     ]
     if state_dir:
@@ -468,9 +524,9 @@ def start_local_cloud(port=None, state_dir=None, timeout=60, extra_args=()):
 
 
 @contextlib.contextmanager
-def running_local_cloud(port=None, state_dir=None, timeout=60, extra_args=()):
+def running_local_cloud(port=None, state_dir=None, timeout=60, extra_args=(), pace="instant"):
     """Run `python -m localcloud` on 127.0.0.1 and yield its endpoint URL once it answers."""
-    cloud = start_local_cloud(port, state_dir, timeout, extra_args)
+    cloud = start_local_cloud(port, state_dir, timeout, extra_args, pace)
     try:
         yield cloud.endpoint_url
     finally:

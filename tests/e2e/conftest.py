@@ -158,12 +158,16 @@ def redis_url():
     server.stop()
 
 
-def start_local_cloud(port, name="localcloud"):
+def start_local_cloud(port, name="localcloud", pace="instant"):
     """The local cloud (moto, made to behave as AWS, with an emulated ECS agent) serving HTTP on
-    127.0.0.1:port. Returns the Server, once it is ready."""
+    127.0.0.1:port, at `instant` pace unless a test is about waiting. Returns the Server, once
+    it is ready."""
     server = Server(
         name,
-        [sys.executable, "-m", "localcloud", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable, "-m", "localcloud", "--host", "127.0.0.1", "--port", str(port),
+            "--pace", pace,
+        ],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     server.wait_until_ready(lambda: READY_LINE in server.log())

@@ -47,6 +47,8 @@ class SupervisedConsole:
             WEB_PORT=self.web_url.rsplit(":", 1)[1],
             LOCAL_CLOUD_PORT=self.local_cloud_url.rsplit(":", 1)[1],
             REDIS_PORT=str(self.redis_port),
+            # Passed through to the local cloud; nothing here waits for a stack.
+            LOCAL_CLOUD_PACE="instant",
         )
         self.run = Server("make-run", [str(REPO / "scripts" / "run")], env=env)
 

@@ -133,6 +133,50 @@ def test_scaling_in_through_update_stack_terminates_instances_and_deregisters_th
     assert cluster["registeredContainerInstancesCount"] == 1
 
 
+def test_an_update_reports_only_the_resources_it_changes(aws):
+    stack_id = create(aws, count=1)
+
+    aws.cloudformation.update_stack(
+        StackName=stack_id,
+        UsePreviousTemplate=True,
+        Parameters=[{"ParameterKey": "AsgMaxSize", "ParameterValue": "2"}],
+    )
+
+    updated = {
+        e["LogicalResourceId"]
+        for e in events(aws, stack_id)
+        if e["ResourceStatus"] in ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE")
+    }
+    # The gateway, whose template has no Properties, was "modified" by every update.
+    assert updated == {"EcsInstanceAsg", STACK}
+
+
+def test_resources_start_only_once_what_they_refer_to_is_complete(aws):
+    template = json.loads(console_stack_template("demo", recommended(aws)["image_id"]))
+    # The group first, its launch template next, their security group last, as the console's
+    # template lists them: moto made them in that order.
+    resources = template["Resources"]
+    first = ["EcsInstanceAsg", "EcsInstanceLaunchTemplate"]
+    template["Resources"] = {
+        **{name: resources[name] for name in first},
+        **{name: body for name, body in resources.items() if name not in first},
+    }
+    stack_id = create(aws, template=json.dumps(template))
+
+    order = [
+        (e["LogicalResourceId"], e["ResourceStatus"])
+        for e in reversed(events(aws, stack_id))
+        if e["ResourceStatus"] in ("CREATE_IN_PROGRESS", "CREATE_COMPLETE")
+    ]
+
+    assert order.index(("EcsInstanceAsg", "CREATE_IN_PROGRESS")) > order.index(
+        ("EcsInstanceLaunchTemplate", "CREATE_COMPLETE")
+    )
+    assert order.index(("EcsInstanceLaunchTemplate", "CREATE_IN_PROGRESS")) > order.index(
+        ("EcsSecurityGroup", "CREATE_COMPLETE")
+    )
+
+
 def test_scaling_a_stack_keeps_its_groups_mixed_instances_policy_as_aws_does(aws):
     template = json.loads(console_stack_template("demo", recommended(aws)["image_id"]))
     group = template["Resources"]["EcsInstanceAsg"]["Properties"]
