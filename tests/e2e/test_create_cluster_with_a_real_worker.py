@@ -16,7 +16,7 @@ def rows(operation):
     return {step.kind: (step.state, step.message) for step in operation.steps.all()}
 
 
-def test_it_takes_a_launch_from_three_pending_rows_to_three_succeeded_rows(
+def test_it_takes_a_launch_from_four_pending_rows_to_four_succeeded_rows(
     celery_worker, lab_launch
 ):
     operation = lab_launch("worker-cluster")
@@ -24,6 +24,7 @@ def test_it_takes_a_launch_from_three_pending_rows_to_three_succeeded_rows(
         "cluster": ("pending", ""),
         "instance-role": ("pending", ""),
         "stack": ("pending", ""),
+        "instances": ("pending", ""),
     }
 
     start_operation(operation)
@@ -40,12 +41,14 @@ def test_it_takes_a_launch_from_three_pending_rows_to_three_succeeded_rows(
             "CloudFormation stack EC2ContainerService-worker-cluster and its resources "
             "successfully created",
         ),
+        "instances": ("succeeded", "1 of 1 instances registered with cluster worker-cluster"),
     }
     steps = operation.ordered_steps
     assert all(step.started_at and step.finished_at for step in steps)
     # One after the other: each step starts once the one before it has succeeded.
     assert steps[0].finished_at <= steps[1].started_at
     assert steps[1].finished_at <= steps[2].started_at
+    assert steps[2].finished_at <= steps[3].started_at
 
 
 def test_it_leaves_an_active_cluster_a_complete_stack_and_a_registered_t2_micro(

@@ -33,7 +33,7 @@ def test_reloading_the_page_without_javascript_shows_the_same_state(
     wait_until_ended(operation)
     page.reload()
     status = page.locator("#operation-status")
-    expect(status.get_by_role("img", name="Succeeded")).to_have_count(3)
+    expect(status.get_by_role("img", name="Succeeded")).to_have_count(4)
     expect(page.get_by_role("link", name="View Cluster")).to_be_enabled()
     seen = status.inner_text()
 

@@ -46,7 +46,7 @@ def launch(signed_in_page, celery_worker, cloud):
     return submit
 
 
-def test_it_shows_three_green_checks_the_cluster_resources_and_view_cluster(
+def test_it_shows_four_green_checks_the_cluster_resources_and_view_cluster(
     launch, cloud, screenshot
 ):
     page = launch("demo-cluster")
@@ -54,7 +54,8 @@ def test_it_shows_three_green_checks_the_cluster_resources_and_view_cluster(
     cluster = page.locator("#step-cluster")
     role = page.locator("#step-instance-role")
     stack = page.locator("#step-stack")
-    for step in (cluster, role, stack):
+    instances = page.locator("#step-instances")
+    for step in (cluster, role, stack, instances):
         expect(step).to_have_class(SUCCEEDED, timeout=LAUNCH_MS)
         expect(step.get_by_role("img", name="Succeeded")).to_be_visible()
     expect(cluster.locator(".status-message")).to_have_text(
@@ -66,6 +67,9 @@ def test_it_shows_three_green_checks_the_cluster_resources_and_view_cluster(
     expect(stack.locator(".status-message")).to_have_text(
         "CloudFormation stack EC2ContainerService-demo-cluster and its resources successfully "
         "created"
+    )
+    expect(instances.locator(".status-message")).to_have_text(
+        "1 of 1 instances registered with cluster demo-cluster"
     )
     # All ended: the page stops asking for news.
     expect(page.locator("#operation-status[hx-trigger]")).to_have_count(0)
