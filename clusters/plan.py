@@ -78,13 +78,13 @@ def instance_role(instances):
 def create_stack(cluster_name, configuration, request_token):
     arguments = {
         "StackName": stack_template.stack_name_for(cluster_name),
-        "TemplateBody": stack_template.template_body(cluster_name, configuration),
+        "TemplateBody": stack_template.template_body(),
         "Parameters": stack_template.stack_parameters(cluster_name, configuration),
         "OnFailure": "ROLLBACK",
         "ClientRequestToken": request_token,
     }
     if configuration.tags:
-        arguments["Tags"] = [{"Key": tag.key, "Value": tag.value} for tag in configuration.tags]
+        arguments["Tags"] = stack_template.stack_tags(configuration)
     return Call("cloudformation", "create_stack", arguments)
 
 
@@ -119,7 +119,7 @@ def preview(cluster_name, configuration, request_token=PREVIEW_REQUEST_TOKEN):
         commands=tuple(call.as_cli({"TemplateBody": template_file}) for call in calls),
         template_file=template_file if configuration.makes_stack else "",
         template=(
-            json.dumps(stack_template.build_template(cluster_name, configuration), indent=2)
+            json.dumps(stack_template.build_template(), indent=2)
             if configuration.makes_stack
             else ""
         ),

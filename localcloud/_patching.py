@@ -3,9 +3,13 @@
 import functools
 
 
-def wrap(owner, name, replacement):
-    """Make owner.name call replacement(original, *args, **kwargs); a second call is a no-op."""
-    marker = f"_localcloud_original_{name}"
+def wrap(owner, name, replacement, layer=""):
+    """Make owner.name call replacement(original, *args, **kwargs); a second call is a no-op.
+
+    Another module may wrap a name that one module already wraps by naming its own layer: the
+    new wrapper then calls the wrapper it found.
+    """
+    marker = f"_localcloud_{layer}_original_{name}" if layer else f"_localcloud_original_{name}"
     if marker in vars(owner):
         return
     original = getattr(owner, name)
