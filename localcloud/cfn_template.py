@@ -13,7 +13,8 @@ from AWS there in four ways, each fixed here:
 - DescribeStacks showed a list parameter (CommaDelimitedList, List<…>) as Python's repr of the
   list (`['t2.micro']`); AWS shows the value as it was given (`t2.micro,t3.micro`), the string
   UpdateStack's UsePreviousValue then keeps. UsePreviousValue for a parameter that took its
-  default failed (HTTP 500); AWS keeps the value the stack has.
+  default failed (HTTP 500); AWS keeps the value the stack has. A list parameter that took its
+  Default stayed one string; AWS splits a default as it splits a value given.
 - The stack's own tags never reached an Auto Scaling group or its instances. CreateStack's
   Tags: "CloudFormation also propagates these tags to the resources created in the stack"
   (CloudFormation API reference), and "CloudFormation adds the following tags to all Auto
@@ -34,6 +35,7 @@ def install():
     wrap(ResourceMap, "__getitem__", _resource_map_getitem, layer="cfn_template")
     wrap(ResourceMap, "__iter__", _resource_map_iter, layer="cfn_template")
     wrap(ResourceMap, "__len__", _resource_map_len, layer="cfn_template")
+    wrap(ResourceMap, "load_parameters", _load_parameters)
     replace(Stack, "parameter_list", property(_parameter_list))
     wrap(CloudFormationBackend, "_resolve_update_parameters", _resolve_update_parameters)
     replace(
@@ -72,6 +74,20 @@ def _clean_json(original, resource_json, resources_map):
         # moto resolves AWS::NoValue to None; a dict already drops such a key.
         return [item for item in cleaned if item is not None]
     return cleaned
+
+
+def _is_list(declared):
+    kind = declared.get("Type", "String")
+    return kind == "CommaDelimitedList" or kind.startswith("List<")
+
+
+def _load_parameters(original, self):
+    original(self)
+    declared = self._template.get("Parameters") or {}
+    for key, value in self.resolved_parameters.items():
+        if key not in self.input_parameters and isinstance(value, str) and _is_list(declared[key]):
+            self.resolved_parameters[key] = value.split(",")
+            self._parsed_resources[key] = self.resolved_parameters[key]
 
 
 def _parameter_list(self):

@@ -36,6 +36,14 @@ def launch_template(aws, **data):
     }
 
 
+def security_group(vpc_id, description):
+    """An AWS::EC2::SecurityGroup whose description shows what an expression resolved to."""
+    return {
+        "Type": "AWS::EC2::SecurityGroup",
+        "Properties": {"GroupDescription": description, "VpcId": vpc_id},
+    }
+
+
 def create(aws, body, parameters=(), tags=()):
     stack_id = aws.cloudformation.create_stack(
         StackName="conditions",
@@ -128,15 +136,7 @@ def test_a_resource_whose_condition_is_false_is_no_part_of_the_stack(aws):
 def test_list_parameters_read_back_as_given_and_survive_use_previous_value(aws):
     vpc_id, subnets = two_zone_vpc(aws)
     body = template(
-        {
-            "Group": {
-                "Type": "AWS::EC2::SecurityGroup",
-                "Properties": {
-                    "GroupDescription": {"Fn::Join": [" ", {"Ref": "Types"}]},
-                    "VpcId": vpc_id,
-                },
-            }
-        },
+        {"Group": security_group(vpc_id, {"Fn::Join": [" ", {"Ref": "Types"}]})},
         parameters={
             "Types": {"Type": "CommaDelimitedList"},
             "Subnets": {"Type": "List<AWS::EC2::Subnet::Id>"},
@@ -166,6 +166,22 @@ def test_list_parameters_read_back_as_given_and_survive_use_previous_value(aws):
         "Size": "3",
         "Note": "kept",
     }
+
+
+def test_a_list_parameters_default_is_a_list_as_a_given_value_is(aws):
+    vpc_id, _ = two_zone_vpc(aws)
+    body = template(
+        {"Group": security_group(vpc_id, {"Fn::Select": [1, {"Ref": "Types"}]})},
+        parameters={"Types": {"Type": "CommaDelimitedList", "Default": "t3.micro,t3a.micro"}},
+    )
+
+    stack = create(aws, body)
+
+    group = aws.ec2.describe_security_groups(GroupIds=[physical_ids(aws, stack)["Group"]])
+    assert group["SecurityGroups"][0]["Description"] == "t3a.micro"
+    assert stack["Parameters"] == [
+        {"ParameterKey": "Types", "ParameterValue": "t3.micro,t3a.micro"}
+    ]
 
 
 def test_the_stacks_tags_and_cloudformations_reach_the_group_and_its_instances(aws):
@@ -216,9 +232,10 @@ def test_the_moto_names_the_local_cloud_patches_keep_their_signatures():
         "resource_json",
         "resources_map",
     ]
-    for name in ("__getitem__", "__iter__", "__len__", "load_conditions"):
+    for name in ("__getitem__", "__iter__", "__len__", "load_conditions", "load_parameters"):
         assert hasattr(ResourceMap, name)
     assert "lazy_condition_map" in inspect.getsource(ResourceMap.load_conditions)
+    assert "resolved_parameters" in inspect.getsource(ResourceMap.load_parameters)
     assert isinstance(inspect.getattr_static(Stack, "parameter_list"), property)
     assert list(
         inspect.signature(CloudFormationBackend._resolve_update_parameters).parameters
