@@ -153,12 +153,6 @@ WINDOWS_USER_DATA = (
 )
 
 
-def user_data(cluster_name, instances):
-    """The user data an instance of this cluster gets, as CloudFormation substitutes it."""
-    text = WINDOWS_USER_DATA if instances.ami_family.is_windows else LINUX_USER_DATA
-    return text.replace("${EcsClusterName}", cluster_name)
-
-
 def stack_parameters(cluster_name, configuration):
     """Every parameter's value for a cluster, as CreateStack takes them: strings, lists joined
     with commas. Each is given, so a stack never depends on a default it did not see."""
