@@ -101,7 +101,7 @@ def raw_create(aws, name, configuration):
         pass  # "does not exist", as the step expects
     stack_id = aws["cloudformation"].create_stack(
         StackName=stack_name,
-        TemplateBody=stack_template.template_body(name, configuration),
+        TemplateBody=stack_template.template_body(),
         Parameters=stack_template.stack_parameters(name, configuration),
         OnFailure="ROLLBACK",
     )["StackId"]

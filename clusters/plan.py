@@ -78,13 +78,13 @@ def instance_role(instances):
 def create_stack(cluster_name, configuration, request_token):
     arguments = {
         "StackName": stack_template.stack_name_for(cluster_name),
-        "TemplateBody": stack_template.template_body(cluster_name, configuration),
+        "TemplateBody": stack_template.template_body(),
         "Parameters": stack_template.stack_parameters(cluster_name, configuration),
         "OnFailure": "ROLLBACK",
         "ClientRequestToken": request_token,
     }
     if configuration.tags:
-        arguments["Tags"] = [{"Key": tag.key, "Value": tag.value} for tag in configuration.tags]
+        arguments["Tags"] = stack_template.stack_tags(configuration)
     return Call("cloudformation", "create_stack", arguments)
 
 
@@ -104,24 +104,39 @@ PREVIEW_REQUEST_TOKEN = "ecs-console-<operation>"
 
 @dataclass(frozen=True)
 class Preview:
-    """What Create will do: the CLI commands, and the stack's template and its file name."""
+    """What Create will do: the CLI commands, and the stack's template and parameters, each
+    with the file name the commands give it."""
 
     commands: tuple[str, ...]
     template_file: str
     template: str
+    parameters_file: str = ""
+    parameters: str = ""
+
+
+def stack_files(cluster_name):
+    """The files create-stack reads its template and parameters from, as the preview names them."""
+    stack_name = stack_template.stack_name_for(cluster_name)
+    return {"TemplateBody": f"{stack_name}.json", "Parameters": f"{stack_name}-parameters.json"}
 
 
 def preview(cluster_name, configuration, request_token=PREVIEW_REQUEST_TOKEN):
-    """What Create will do for a form as typed or, given a launch's token, what it did."""
+    """What Create will do for a form as typed or, given a launch's token, what it did.
+
+    Every cluster's stack has the same template: what this cluster is made of is in its
+    parameters, shown beside the template as the file the command reads them from."""
     calls = create_calls(cluster_name, configuration, request_token)
-    template_file = f"{stack_template.stack_name_for(cluster_name)}.json"
+    files = stack_files(cluster_name)
+    commands = tuple(call.as_cli(files) for call in calls)
+    if not configuration.makes_stack:
+        return Preview(commands=commands, template_file="", template="")
     return Preview(
-        commands=tuple(call.as_cli({"TemplateBody": template_file}) for call in calls),
-        template_file=template_file if configuration.makes_stack else "",
-        template=(
-            json.dumps(stack_template.build_template(cluster_name, configuration), indent=2)
-            if configuration.makes_stack
-            else ""
+        commands=commands,
+        template_file=files["TemplateBody"],
+        template=json.dumps(stack_template.build_template(), indent=2),
+        parameters_file=files["Parameters"],
+        parameters=json.dumps(
+            stack_template.stack_parameters(cluster_name, configuration), indent=2
         ),
     )
 

@@ -16,7 +16,8 @@ def install():
 
         for module in (iam, ssm, ec2, pace, ecs, autoscaling, cloudformation, serialization):
             module.install()
-        from . import physical_ids
+        from . import cfn_template, physical_ids
 
         physical_ids.install()
+        cfn_template.install()
         _installed = True

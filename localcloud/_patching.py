@@ -2,23 +2,16 @@
 
 Installing the same patch twice is a no-op (install() may run more than once in a process); two
 different patches of one method are refused loudly, since one of them would silently never run:
-such patches belong in one function."""
+such patches belong in one function, or the second names its own `layer` and so wraps the first
+on purpose.
+"""
 
 import functools
 
 
-def _claim(owner, name, replacement):
-    """Whether owner.name is still moto's; raises if another patch already holds it."""
-    marker = f"_localcloud_original_{name}"
-    if marker not in vars(owner):
-        return True
-    holder = vars(owner).get(f"_localcloud_patch_{name}")
-    if _function_of(holder) is _function_of(replacement):
-        return False
-    raise RuntimeError(
-        f"{owner.__name__}.{name} is already patched by {getattr(holder, '__qualname__', holder)}; "
-        f"{getattr(replacement, '__qualname__', replacement)} must be part of that patch"
-    )
+def _markers(name, layer):
+    prefix = f"_localcloud_{layer}_" if layer else "_localcloud_"
+    return f"{prefix}original_{name}", f"{prefix}patch_{name}"
 
 
 def _function_of(patch):
@@ -28,13 +21,30 @@ def _function_of(patch):
     return getattr(patch, "__func__", patch)
 
 
-def wrap(owner, name, replacement):
-    """Make owner.name call replacement(original, *args, **kwargs)."""
-    if not _claim(owner, name, replacement):
+def _claim(owner, name, replacement, layer):
+    """Whether owner.name is free to patch at this layer; raises if another patch holds it."""
+    original_marker, patch_marker = _markers(name, layer)
+    if original_marker not in vars(owner):
+        return True
+    holder = vars(owner).get(patch_marker)
+    if _function_of(holder) is _function_of(replacement):
+        return False
+    raise RuntimeError(
+        f"{owner.__name__}.{name} is already patched by {getattr(holder, '__qualname__', holder)}; "
+        f"{getattr(replacement, '__qualname__', replacement)} must be part of that patch, or name "
+        "a layer of its own"
+    )
+
+
+def wrap(owner, name, replacement, layer=""):
+    """Make owner.name call replacement(original, *args, **kwargs); with a layer, the original
+    is whatever owner.name is now, another module's wrapper included."""
+    if not _claim(owner, name, replacement, layer):
         return
+    original_marker, patch_marker = _markers(name, layer)
     original = getattr(owner, name)
-    setattr(owner, f"_localcloud_original_{name}", original)
-    setattr(owner, f"_localcloud_patch_{name}", replacement)
+    setattr(owner, original_marker, original)
+    setattr(owner, patch_marker, replacement)
 
     @functools.wraps(original)
     def wrapper(*args, **kwargs):
@@ -45,8 +55,9 @@ def wrap(owner, name, replacement):
 
 def replace(owner, name, replacement):
     """Make owner.name be replacement (a function, or a property)."""
-    if not _claim(owner, name, replacement):
+    if not _claim(owner, name, replacement, ""):
         return
-    setattr(owner, f"_localcloud_original_{name}", vars(owner).get(name))
-    setattr(owner, f"_localcloud_patch_{name}", replacement)
+    original_marker, patch_marker = _markers(name, "")
+    setattr(owner, original_marker, vars(owner).get(name))
+    setattr(owner, patch_marker, replacement)
     setattr(owner, name, replacement)

@@ -10,6 +10,7 @@ import functools
 import gzip
 import json
 import re
+import shlex
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -615,14 +616,17 @@ class Stack:
     @property
     def deploy_command(self):
         """`aws cloudformation deploy` of the downloaded template under another stack name,
-        with this stack's parameter values."""
+        with this stack's parameter values and its own tags (the person's, for a wizard stack)."""
         command = (
             f"aws cloudformation deploy --template-file {self.name}.yaml "
             f"--stack-name {self.name}-copy"
         )
         if self.parameters:
-            overrides = " ".join(f"{key}={value}" for key, value in self.parameters)
+            overrides = " ".join(shlex.quote(f"{key}={value}") for key, value in self.parameters)
             command += f" --parameter-overrides {overrides}"
+        if self.tags:
+            tags = " ".join(shlex.quote(f"{key}={value}") for key, value in self.tags)
+            command += f" --tags {tags}"
         return command
 
 

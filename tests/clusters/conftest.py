@@ -143,3 +143,23 @@ def poll_twice(signed_in):
         return signed_in.get(url, {"seen": seen.group(1)}, headers={"HX-Request": "true"})
 
     return poll
+
+
+@pytest.fixture
+def lab_stack_config(aws):
+    """The lab's configuration with the region's own Amazon Linux 2 AMI and its role's profile,
+    for a stack created directly (without the wizard's IAM step)."""
+    import json
+
+    from tests.lab import lab_configuration
+
+    iam = boto3.client("iam", region_name=REGION)
+    iam.create_role(RoleName="ecsInstanceRole", AssumeRolePolicyDocument="{}")
+    iam.create_instance_profile(InstanceProfileName="ecsInstanceRole")
+    iam.add_role_to_instance_profile(
+        InstanceProfileName="ecsInstanceRole", RoleName="ecsInstanceRole"
+    )
+    ssm = boto3.client("ssm", region_name=REGION)
+    name = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended"
+    metadata = json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+    return lab_configuration(metadata["image_id"])

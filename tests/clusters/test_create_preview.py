@@ -56,9 +56,9 @@ def test_the_launch_status_page_shows_the_calls_that_launch_made(launch, finish,
     page = signed_in.get(operation.get_absolute_url()).content.decode()
 
     assert "What Create sent" in page
-    template_file = {"TemplateBody": "EC2ContainerService-demo-cluster.json"}
+    files = plan.stack_files("demo-cluster")
     for service, operation_name, arguments in recorded:
-        sent = plan.Call(service, operation_name, arguments).as_cli(template_file)
+        sent = plan.Call(service, operation_name, arguments).as_cli(files)
         assert escape(sent) in page
     assert f"--client-request-token ecs-console-{operation.pk}" in page
 
@@ -81,10 +81,14 @@ def test_view_what_create_will_do_shows_the_commands_and_keeps_what_was_typed(
     ) in page
     assert (
         "aws cloudformation create-stack --stack-name EC2ContainerService-demo-cluster "
-        "--template-body file://EC2ContainerService-demo-cluster.json --parameters"
+        "--template-body file://EC2ContainerService-demo-cluster.json "
+        "--parameters file://EC2ContainerService-demo-cluster-parameters.json"
     ) in page
     assert "<h3>EC2ContainerService-demo-cluster.json</h3>" in page
     assert "EcsInstanceLaunchTemplate" in page
+    # The template is every cluster's; what was typed is in the parameters beside it.
+    assert "<h3>EC2ContainerService-demo-cluster-parameters.json</h3>" in page
+    assert escape('"ParameterKey": "SecurityIngressFromPort",\n    "ParameterValue": "22"') in page
 
 
 def test_structures_go_to_the_cli_as_quoted_json_and_strings_as_words():

@@ -18,11 +18,20 @@ def asg(region=REGION):
     ][0]
 
 
-def stack_parameter(name):
+def stack_parameters():
     stack = boto3.client("cloudformation", region_name=REGION).describe_stacks(StackName=STACK)[
         "Stacks"
     ][0]
-    return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}[name]
+    return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+
+
+def stack_template():
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    return cloudformation.get_template(StackName=STACK)["TemplateBody"]
+
+
+def stack_parameter(name):
+    return stack_parameters()[name]
 
 
 def scale_to(signed_in, finish, count):
@@ -48,12 +57,15 @@ def test_the_scale_dialog_starts_at_the_stack_size_and_warns_about_terminations(
 def test_scaling_up_updates_the_stack_and_the_new_instances_join(
     signed_in, lab_cluster, finish, agent
 ):
+    before, template = stack_parameters(), stack_template()
+
     operation = scale_to(signed_in, finish, 3)
     agent.sync()
 
     assert operation.has_succeeded, operation.step(Step.Kind.SCALE).message
-    assert stack_parameter("AsgMaxSize") == "3"
-    assert stack_parameter("EcsInstanceType") == "t2.micro"  # every other parameter unchanged
+    # Scale is a parameter change: the same template, every other parameter as it was.
+    assert stack_parameters() == {**before, "AsgMaxSize": "3"}
+    assert stack_template() == template
     assert asg()["DesiredCapacity"] == 3
     rows = inventory.container_instances(REGION, "demo-cluster")
     assert len(rows) == 3

@@ -6,11 +6,10 @@ import pytest
 from clusters.configuration import ScaleRequest, Spot, SpotAllocationStrategy
 from clusters.forms import Ec2LinuxClusterForm
 from clusters.models import Operation, Step, Template
-from clusters.stack_template import build_template
 
 from .conftest import REGION
 from .test_provisioning import run_to_the_end
-from .test_stack_template import NAME, with_instances
+from .test_stack_template import created, with_instances
 
 SPOT = {"provisioning_model": "spot", "instance_type": ["t3.micro", "t3a.micro"]}
 SPOT_CONFIG = with_instances(instance_types=("t3.micro", "t3a.micro"), spot=Spot())
@@ -65,42 +64,64 @@ def test_t2_unlimited_is_not_asked_when_one_spot_type_is_not_burstable(options, 
     assert form.configuration(tags=[]).instances.t2_unlimited is False
 
 
-def test_diversified_spot_is_a_group_with_a_price_capacity_optimized_mixed_policy():
-    group = build_template(NAME, SPOT_CONFIG)["Resources"]["EcsInstanceAsg"]["Properties"]
+def test_diversified_spot_is_a_group_with_a_price_capacity_optimized_mixed_policy(
+    lab_stack_config,
+):
+    types = SPOT_CONFIG.instances.instance_types
+    made = created(with_instances(lab_stack_config, instance_types=types, spot=Spot()))
 
+    group = made.group
     assert "LaunchTemplate" not in group
     policy = group["MixedInstancesPolicy"]
     assert policy["LaunchTemplate"]["Overrides"] == [
         {"InstanceType": "t3.micro"},
         {"InstanceType": "t3a.micro"},
     ]
-    assert policy["LaunchTemplate"]["LaunchTemplateSpecification"]["LaunchTemplateId"] == {
-        "Ref": "EcsInstanceLaunchTemplate"
-    }
+    spec = policy["LaunchTemplate"]["LaunchTemplateSpecification"]
+    assert spec["LaunchTemplateId"] == made.resources["EcsInstanceLaunchTemplate"]
     assert policy["InstancesDistribution"] == {
         "OnDemandBaseCapacity": 0,
         "OnDemandPercentageAboveBaseCapacity": 0,
         "SpotAllocationStrategy": "price-capacity-optimized",
     }
-    assert group["MaxSize"] == group["DesiredCapacity"] == {"Ref": "AsgMaxSize"}
+    assert group["MaxSize"] == group["DesiredCapacity"] == 1
+    assert made.instances[0]["InstanceLifecycle"] == "spot"
 
 
-def test_lowest_price_spot_draws_from_the_cheapest_pool_up_to_the_maximum_price():
-    config = with_instances(SPOT_CONFIG, spot=Spot(SpotAllocationStrategy.LOWEST_PRICE, "0.02"))
+def test_lowest_price_spot_draws_from_the_cheapest_pool_up_to_the_maximum_price(
+    lab_stack_config,
+):
+    config = with_instances(
+        lab_stack_config,
+        instance_types=SPOT_CONFIG.instances.instance_types,
+        spot=Spot(SpotAllocationStrategy.LOWEST_PRICE, "0.02"),
+    )
 
-    distribution = build_template(NAME, config)["Resources"]["EcsInstanceAsg"]["Properties"][
-        "MixedInstancesPolicy"
-    ]["InstancesDistribution"]
+    distribution = created(config).group["MixedInstancesPolicy"]["InstancesDistribution"]
 
     assert distribution["SpotAllocationStrategy"] == "lowest-price"
     assert distribution["SpotInstancePools"] == 1
     assert distribution["SpotMaxPrice"] == "0.02"
 
 
-def test_spot_needs_no_spot_fleet_and_no_spot_fleet_role():
-    resources = build_template(NAME, SPOT_CONFIG)["Resources"]
+def test_every_chosen_type_is_an_override_in_the_order_chosen(lab_stack_config):
+    chosen = ("t3.micro", "t3a.micro", "t3.small", "t3a.small", "m5.large")
 
-    assert not [r for r in resources.values() if r["Type"] == "AWS::EC2::SpotFleet"]
+    made = created(with_instances(lab_stack_config, instance_types=chosen, spot=Spot()))
+
+    overrides = made.group["MixedInstancesPolicy"]["LaunchTemplate"]["Overrides"]
+    assert [o["InstanceType"] for o in overrides] == list(chosen)
+    assert made.parameters["EcsInstanceType"] == ",".join(chosen)
+    assert made.launch_template["InstanceType"] == "t3.micro"
+
+
+def test_spot_needs_no_spot_fleet_and_no_spot_fleet_role(lab_stack_config):
+    made = created(with_instances(lab_stack_config, instance_types=("t3.micro",), spot=Spot()))
+
+    described = boto3.client("cloudformation", region_name=REGION).describe_stack_resources(
+        StackName=made.stack["StackId"]
+    )["StackResources"]
+    assert "AWS::EC2::SpotFleet" not in {r["ResourceType"] for r in described}
 
 
 @pytest.fixture

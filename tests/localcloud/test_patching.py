@@ -56,3 +56,15 @@ def test_a_property_patch_installed_again_is_the_same_patch():
     replace(Backend, "name", property(local_name))
 
     assert Backend().name == "local"
+
+
+def test_a_patch_with_a_layer_of_its_own_wraps_the_one_before_it_on_purpose():
+    class Backend(Moto):
+        pass
+
+    wrap(Backend, "describe", _louder)
+    wrap(Backend, "describe", _quieter, layer="second")
+    wrap(Backend, "describe", _quieter, layer="second")
+
+    assert Backend().describe() == "moto"  # quieter, over louder, over moto
+    assert Backend._localcloud_original_describe(Backend()) == "moto"

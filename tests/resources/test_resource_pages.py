@@ -150,8 +150,11 @@ def test_the_stack_page_shows_status_parameters_resources_events_outputs_and_tem
     assert "AWSTemplateFormatVersion: &#x27;2010-09-09&#x27;" in html
     assert (
         f"aws cloudformation deploy --template-file {STACK}.yaml --stack-name {STACK}-copy "
-        "--parameter-overrides AsgMaxSize=1 EcsAmiId=ami-"
+        "--parameter-overrides EcsClusterName=demo-cluster EcsAmiId=ami-"
     ) in html
+    assert "AsgMaxSize=1 " in html and "KeyName= " in html
+    # The person's tags are the stack's: a copy gets them too.
+    assert html.count("--tags team=platform") == 1
     json_html = page(signed_in, "stack", STACK, template="json")
     assert "&quot;AWSTemplateFormatVersion&quot;: &quot;2010-09-09&quot;" in json_html
 
