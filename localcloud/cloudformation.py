@@ -376,7 +376,12 @@ def _advance_create(stack, operation, now):
     resource_map = stack.resource_map
     template = resource_map._resource_json_map
     while True:
-        progressed = bool(_complete_due(stack, operation, now, "CREATE_COMPLETE"))
+        # One due moment at a time, in order, as CloudFormation lives them: a scheduler that
+        # wakes late (a busy machine) must not complete a resource that was still under way
+        # when the one after its sibling failed.
+        moments = [when for when in operation["started"].values() if when <= now]
+        moment = min(moments) if moments else now
+        progressed = bool(_complete_due(stack, operation, moment, "CREATE_COMPLETE"))
         waiting = [
             name
             for name in template
@@ -393,9 +398,9 @@ def _advance_create(stack, operation, now):
         for name in ready:
             progressed = True
             try:
-                when = _start_creating(stack, name, now)
+                when = _start_creating(stack, name, moment)
             except ResourceFailed as failure:
-                _cancel(stack, operation, now)
+                _cancel(stack, operation, moment)
                 _fail_creation(stack, failure, operation["on_failure"])
                 return None
             if when is None:
