@@ -330,10 +330,11 @@ def watch_instances_register(step):
             **counts,
         )
         return None
-    launching = sum(m.state in ("pending", "") for m in waiting_for)
+    pending = sum(m.state in ("pending", "") for m in members)
+    running = sum(m.state == "running" for m in members)
     step.mark_in_progress(
         f"{joined} of {desired} instances registered with cluster {name}; "
-        f"{len(members)} launched, {launching} still starting",
+        f"{len(members)} launched ({pending} pending, {running} running)",
         **counts,
     )
     return look_again_in(step)

@@ -39,7 +39,7 @@ def test_a_successful_step_runs_the_next_in_the_same_task_without_the_broker(lau
     # to the broker to look again shortly, and the operation goes on.
     assert instances.state == Step.State.IN_PROGRESS
     assert instances.message == (
-        "0 of 1 instances registered with cluster demo-cluster; 1 launched, 0 still starting"
+        "0 of 1 instances registered with cluster demo-cluster; 1 launched (0 pending, 1 running)"
     )
     assert operation.state == operation.State.RUNNING
     assert queue == [(instances.pk, 1)]
