@@ -885,6 +885,17 @@ def _ec2_instances(ec2, instance_ids):
     return found
 
 
+@translate_errors
+def ec2_instance(region, instance_id):
+    """One EC2 instance as DescribeInstances tells it, or None."""
+    try:
+        return _ec2_instances(client("ec2", region), [instance_id]).get(instance_id)
+    except ClientError as error:
+        if error_code(error) == "InvalidInstanceID.NotFound":
+            return None
+        raise
+
+
 def _described_container_instances(ecs, cluster_name, arns):
     described = []
     for batch in chunks(arns, 100):

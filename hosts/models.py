@@ -23,7 +23,8 @@ class HostReading(models.Model):
     region = models.CharField(max_length=32)
     cluster_name = models.CharField(max_length=255)
     ec2_instance_id = models.CharField(max_length=32)
-    container_instance_id = models.CharField(max_length=64)
+    # Blank for an instance whose agent never registered it.
+    container_instance_id = models.CharField(max_length=64, blank=True)
     document = models.CharField(max_length=40, choices=[(d, d) for d in Document])
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     requested_at = models.DateTimeField(default=timezone.now)
@@ -35,6 +36,9 @@ class HostReading(models.Model):
     objects = HostReadingQuerySet.as_manager()
 
     def get_absolute_url(self):
+        """The page whose Host panel shows this reading."""
+        if not self.container_instance_id:
+            return reverse("resources:ec2_instance", args=[self.cluster_name, self.ec2_instance_id])
         return reverse(
             "clusters:container_instance", args=[self.cluster_name, self.container_instance_id]
         )

@@ -1,5 +1,7 @@
 """SSM Run Command calls: send a lab command to a host, and read how it went."""
 
+from typing import NamedTuple
+
 from botocore.exceptions import ClientError
 
 from clusters.aws import AwsError, client, error_code, translate_errors
@@ -8,6 +10,33 @@ from .commands import Document, Invocation, LabCommand
 
 # Run Command's smallest timeout: the lab's commands end in well under a second.
 TIMEOUT_SECONDS = 30
+
+
+class Host(NamedTuple):
+    """The EC2 instance the lab's commands run on, and the container instance it registered as
+    ("" for an instance whose agent never registered it: its host is where to look why)."""
+
+    ec2_instance_id: str
+    windows: bool
+    container_instance_id: str = ""
+
+    @classmethod
+    def of_container_instance(cls, container_instance):
+        ec2 = container_instance.ec2
+        return cls(
+            container_instance.ec2_instance_id,
+            ec2 is not None and ec2.platform == "windows",
+            container_instance.id,
+        )
+
+    @classmethod
+    def of_ec2_instance(cls, instance):
+        """From what DescribeInstances says of it (any object with instance_id and platform)."""
+        return cls(instance.instance_id, instance.platform == "windows")
+
+    @property
+    def document(self):
+        return Document.for_platform(self.windows)
 
 
 @translate_errors
@@ -63,19 +92,18 @@ def instance_role_names(region, instance_id):
     return tuple(role["RoleName"] for role in found["InstanceProfile"]["Roles"])
 
 
-def start_reading(region, cluster_name, container_instance, user):
-    """Send the lab's commands to the container instance's host; a row per command, or AWS's
-    reason for refusing, kept on the reading."""
+def start_reading(region, cluster_name, host, user):
+    """Send the lab's commands to the host; a row per command, or AWS's reason for refusing,
+    kept on the reading."""
     from .models import HostReading
 
-    windows = container_instance.ec2 is not None and container_instance.ec2.platform == "windows"
-    document = Document.for_platform(windows)
-    instance_id = container_instance.ec2_instance_id
+    document = host.document
+    instance_id = host.ec2_instance_id
     reading = HostReading.objects.create(
         region=region,
         cluster_name=cluster_name,
         ec2_instance_id=instance_id,
-        container_instance_id=container_instance.id,
+        container_instance_id=host.container_instance_id,
         document=document,
         requested_by=user,
     )

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
@@ -11,6 +12,7 @@ from clusters import inventory
 from clusters.aws import AwsError
 from clusters.forms import is_container_instance_id
 from clusters.views import NotFound, with_cluster
+from resources.forms import ResourceKind, is_resource_id
 
 from . import checklist, runcommand
 from .models import HostReading
@@ -52,7 +54,29 @@ def read_host(request, cluster, stack, instance_id):
         return redirect(back)
     if not found or not found[0].ec2_instance_id:
         raise NotFound(f"Cluster {cluster.name} has no container instance {instance_id}.")
-    reading = runcommand.start_reading(request.region, cluster.name, found[0], request.user)
+    host = runcommand.Host.of_container_instance(found[0])
+    return _start_reading(request, cluster, host, back)
+
+
+@require_POST
+@with_cluster
+def read_ec2_host(request, cluster, stack, instance_id):
+    """Run the lab's commands on an EC2 instance of the cluster's, registered or not."""
+    back = f"{reverse('resources:ec2_instance', args=[cluster.name, instance_id])}#host"
+    try:
+        found = None
+        if is_resource_id(ResourceKind.EC2_INSTANCE, instance_id):
+            found = inventory.ec2_instance(request.region, instance_id)
+    except AwsError as error:
+        messages.error(request, f"Could not read instance {instance_id}: {error}")
+        return redirect(back)
+    if found is None:
+        raise NotFound(f"There is no EC2 instance {instance_id}.")
+    return _start_reading(request, cluster, runcommand.Host.of_ec2_instance(found), back)
+
+
+def _start_reading(request, cluster, host, back):
+    reading = runcommand.start_reading(request.region, cluster.name, host, request.user)
     if request.htmx:
         return _reading_fragment(request, reading)
     # A URL, never a view name: redirect() would try to reverse a "next" such as "hosts".

@@ -3,8 +3,9 @@
 from django import template
 from django.urls import reverse
 
-from ..commands import LabCommand, Document
+from ..commands import LabCommand
 from ..models import HostReading
+from ..runcommand import Host
 
 register = template.Library()
 
@@ -20,16 +21,31 @@ def latest_reading(region, ec2_instance_id):
 
 @register.inclusion_tag("hosts/host_panel.html", takes_context=True)
 def host_panel(context, cluster_name, container_instance, next_url=""):
+    """The Host panel of a container instance's host."""
+    host = Host.of_container_instance(container_instance)
+    read_url = reverse("hosts:read", args=[cluster_name, container_instance.id])
+    return _panel(context, host, read_url, next_url)
+
+
+@register.inclusion_tag("hosts/host_panel.html", takes_context=True)
+def ec2_host_panel(context, cluster_name, instance):
+    """The Host panel of an EC2 instance, registered with the cluster or not: the way to the
+    agent's log of an instance that never registered."""
+    host = Host.of_ec2_instance(instance)
+    read_url = reverse("hosts:read_ec2", args=[cluster_name, instance.instance_id])
+    return _panel(context, host, read_url)
+
+
+def _panel(context, host, read_url, next_url=""):
     request = context["request"]
-    windows = container_instance.ec2 is not None and container_instance.ec2.platform == "windows"
-    document = Document.for_platform(windows)
+    document = host.document
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
-        "instance": container_instance,
+        "host": host,
         "document": document,
         "scripts": [lab_command.script(document) for lab_command in LabCommand],
-        "reading": latest_reading(request.region, container_instance.ec2_instance_id),
-        "read_url": reverse("hosts:read", args=[cluster_name, container_instance.id]),
+        "reading": latest_reading(request.region, host.ec2_instance_id),
+        "read_url": read_url,
         "next_url": next_url,
     }

@@ -7,6 +7,7 @@ import boto3
 import pytest
 
 from clusters import inventory
+from clusters.models import Step
 from hosts.models import HostReading
 from tests.conftest import REGION
 from tests.e2e.waiting import wait_until
@@ -136,3 +137,34 @@ def test_attaching_the_policy_the_panel_names_lets_the_host_answer(
     _, answered = read_until_answered(signed_in, page)
 
     assert "ECS_CLUSTER=demo-cluster" in answered.content.decode()
+
+
+def test_an_instance_whose_agent_never_registered_is_read_from_its_ec2_instance_page(
+    signed_in, launch, finish
+):
+    operation = finish(launch(), agents_register=False)
+    (instance,) = operation.step(Step.Kind.INSTANCES).unregistered_instances
+    page = f"/clusters/demo-cluster/ec2-instances/{instance.instance_id}/"
+
+    offered = signed_in.get(page).content.decode()
+    sent, answered = read_until_answered(signed_in, page)
+
+    assert 'id="host-heading">Host<' in offered
+    assert f"run the lab's commands on instance {instance.instance_id}" in offered
+    reading = HostReading.objects.get()
+    assert reading.container_instance_id == ""
+    assert reading.get_absolute_url() == page
+    shown = answered.content.decode()
+    assert "ECS_CLUSTER=demo-cluster\nECS_BACKEND_HOST=\n</pre>" in shown
+    # Not registered: the agent's introspection API does not answer (curl's exit code 7:
+    # could not connect).
+    metadata = HostReading.objects.get().commands.get(lab_command="agent-metadata")
+    assert (metadata.status, metadata.response_code) == ("Failed", 7)
+    assert "Failed, exit code 7" in shown
+
+
+def test_reading_an_ec2_instance_that_does_not_exist_is_a_404(signed_in, lab_cluster):
+    response = signed_in.post("/clusters/demo-cluster/ec2-instances/i-0123456789abcdef0/host/")
+
+    assert response.status_code == 404
+    assert "There is no EC2 instance i-0123456789abcdef0." in response.content.decode()
