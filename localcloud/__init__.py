@@ -16,7 +16,8 @@ def install():
 
         for module in (iam, ssm, ec2, pace, ecs, autoscaling, cloudformation, serialization):
             module.install()
-        from . import physical_ids
+        from . import physical_ids, scenarios
 
         physical_ids.install()
+        scenarios.install()
         _installed = True
