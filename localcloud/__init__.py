@@ -16,8 +16,9 @@ def install():
 
         for module in (iam, ssm, ec2, pace, ecs, autoscaling, cloudformation, serialization):
             module.install()
-        from . import cfn_template, physical_ids
+        from . import cfn_template, physical_ids, scenarios
 
         physical_ids.install()
         cfn_template.install()
+        scenarios.install()
         _installed = True

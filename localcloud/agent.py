@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import boto3
 from botocore.exceptions import ClientError
 
-from . import pace
+from . import pace, scenarios
 from .host import agent_commit
 
 ECS_AMI_ROOT = "/aws/service/ecs/optimized-ami"
@@ -188,7 +188,10 @@ class EcsAgentEmulator:
                     changes.append(change)
             elif state == "running" and registration is not None:
                 self._registered.add(key)
-                if not registration.connected:
+                cluster_name = registration.cluster_arn.split("/")[-1]
+                if not registration.connected and not scenarios.agent_stays_disconnected(
+                    instance["OwnerId"], region, cluster_name
+                ):
                     changes.extend(self._reconnect(region, instance))
             elif state in GONE_STATES:
                 if registration is not None:
@@ -266,31 +269,40 @@ class EcsAgentEmulator:
             if not facts.ecs_optimized:
                 return None
             cluster = "default"
+        if not scenarios.agent_reaches_ecs(instance["OwnerId"], region, cluster):
+            # Its calls time out; it retries (ecs-init restarts it), as the next sync does.
+            return None
         described = ecs.describe_clusters(clusters=[cluster])["clusters"]
         if not described or described[0]["status"] != "ACTIVE":
             # The real agent fails and retries until the cluster exists; so does the next sync.
             return None
         cpu, memory = self._size_of(ec2, instance["InstanceType"])
         ports = WINDOWS_RESERVED_PORTS if facts.windows else LINUX_RESERVED_PORTS
-        response = ecs.register_container_instance(
-            cluster=described[0]["clusterArn"],
-            instanceIdentityDocument=json.dumps(_identity_document(region, instance)),
-            instanceIdentityDocumentSignature=base64.b64encode(
-                hashlib.sha256(instance["InstanceId"].encode()).digest()
-            ).decode(),
-            totalResources=[
-                {"name": "CPU", "type": "INTEGER", "integerValue": cpu},
-                {"name": "MEMORY", "type": "INTEGER", "integerValue": memory},
-                {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ports},
-                {"name": "PORTS_UDP", "type": "STRINGSET", "stringSetValue": []},
-            ],
-            versionInfo={
-                "agentVersion": facts.agent_version,
-                "agentHash": agent_commit(facts.agent_version),
-                "dockerVersion": facts.docker_version,
-            },
-            attributes=_attributes(instance, facts),
-        )
+        try:
+            response = ecs.register_container_instance(
+                cluster=described[0]["clusterArn"],
+                instanceIdentityDocument=json.dumps(_identity_document(region, instance)),
+                instanceIdentityDocumentSignature=base64.b64encode(
+                    hashlib.sha256(instance["InstanceId"].encode()).digest()
+                ).decode(),
+                totalResources=[
+                    {"name": "CPU", "type": "INTEGER", "integerValue": cpu},
+                    {"name": "MEMORY", "type": "INTEGER", "integerValue": memory},
+                    {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ports},
+                    {"name": "PORTS_UDP", "type": "STRINGSET", "stringSetValue": []},
+                ],
+                versionInfo={
+                    "agentVersion": facts.agent_version,
+                    "agentHash": agent_commit(facts.agent_version),
+                    "dockerVersion": facts.docker_version,
+                },
+                attributes=_attributes(instance, facts),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "AccessDeniedException":
+                raise
+            # Its role may not register: the agent exits, ecs-init starts it again, it retries.
+            return None
         return Change(
             "registered",
             region,

@@ -10,7 +10,7 @@ from moto.autoscaling.models import FakeAutoScalingGroup, autoscaling_backends
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import ActionResult
 
-from . import mixed_instances
+from . import mixed_instances, scenarios
 from ._patching import replace, wrap
 
 
@@ -99,7 +99,8 @@ def _launch_balanced(original, self, count_needed, propagated_tags):
 
 def _launch_over_zones(original, self, count_needed, propagated_tags):
     zones = _zones_and_subnets(self)
-    if len(zones) < 2:
+    full = scenarios.zones_without_capacity(self, zones)
+    if len(zones) < 2 and not full:
         return original(self, count_needed, propagated_tags)
     saved = (self.vpc_zone_identifier, self.availability_zones)
     try:
@@ -107,6 +108,13 @@ def _launch_over_zones(original, self, count_needed, propagated_tags):
             counts = _zone_counts(self, zones)
             # Each launch goes to the zone with the fewest instances, first zone first on a tie.
             zone = min(zones, key=lambda z: counts[z])
+            if zone in full:
+                # EC2 refuses it there; Auto Scaling tries the group's other zones.
+                scenarios.record_failed_launch(self, zone, zones[zone])
+                others = [z for z in zones if z not in full]
+                if not others:
+                    break
+                zone = min(others, key=lambda z: counts[z])
             subnet_id = zones[zone]
             self.vpc_zone_identifier = subnet_id if subnet_id else saved[0]
             self.availability_zones = [zone]

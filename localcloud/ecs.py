@@ -10,7 +10,7 @@ from moto.ecs.models import ContainerInstance, EC2ContainerServiceBackend, ecs_b
 from moto.moto_api._internal import mock_random
 from moto.ecs.responses import EC2ContainerServiceResponse
 
-from . import persistence
+from . import persistence, scenarios
 from ._patching import replace, wrap
 
 LIVE_STATUSES = ("ACTIVE", "DRAINING")
@@ -90,6 +90,7 @@ def register_container_instance(
     cluster = backend._get_cluster(cluster_str)
     if cluster.status != "ACTIVE":
         raise ClusterNotFoundException()
+    scenarios.refuse_registration(backend, cluster.name, ec2_instance_id)
     existing = next(
         (
             ci
@@ -118,6 +119,7 @@ def register_container_instance(
     if tags:
         container_instance.tags = backend._merge_tags(getattr(container_instance, "tags", []), tags)
     container_instance.agent_connected = True
+    scenarios.after_registration(backend, cluster.name, container_instance)
     return container_instance
 
 

@@ -20,6 +20,8 @@ from datetime import datetime, timedelta, timezone
 from moto.ec2.models import ec2_backends
 from moto.ecs.models import ecs_backends
 
+from . import scenarios
+
 ECS_CONFIG = "/etc/ecs/ecs.config"
 WINDOWS_ECS_CONFIG = r"C:\ProgramData\Amazon\ECS\ecs.config"
 WINDOWS_AGENT_LOG = r"C:\ProgramData\Amazon\ECS\log\ecs-agent.log"
@@ -102,6 +104,8 @@ class Host:
     cluster_in_user_data: str | None
     registration: Registration | None = None
     files: dict = field(default_factory=dict)
+    # Why its agent could not register, when a failure scenario says (`scenarios.py`).
+    registration_error: str | None = None
 
     @property
     def agent_started_at(self):
@@ -287,13 +291,17 @@ def read_host(account_id, region, instance):
         cluster_in_user_data=cluster,
         registration=_registration(account_id, region, instance.id),
         files=files,
+        registration_error=scenarios.registration_error(account_id, region, instance),
     )
 
 
 def is_managed_by_ssm(account_id, instance):
-    """Whether the SSM Agent on the instance can reach SSM: its AMI ships the agent (not
-    Amazon Linux 1) and its instance profile's role may call ssm:UpdateInstanceInformation."""
+    """Whether the SSM Agent on the instance can reach SSM: it has a route out (not so under
+    the no-route-to-ecs scenario), its AMI ships the agent (not Amazon Linux 1) and its
+    instance profile's role may call ssm:UpdateInstanceInformation."""
     backend = ec2_backends[account_id][instance.region_name]
+    if not scenarios.ssm_reaches(account_id, instance.region_name, instance):
+        return False
     image = backend.amis.get(instance.image_id)
     if image is not None and (image.name or "").startswith("amzn-ami-"):
         return False
@@ -632,7 +640,7 @@ def agent_log_lines(host):
     ]
     if registration is None:
         cluster = host.cluster_in_user_data or "default"
-        reason = "ClusterNotFoundException: Cluster not found."
+        reason = host.registration_error or "ClusterNotFoundException: Cluster not found."
         lines += [
             line(2, f"Unable to register as a container instance with ECS: {reason}",
                  "client.go", level="error", cluster=cluster),

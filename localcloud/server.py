@@ -20,6 +20,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from . import scenarios
 from .pace import DEFAULT_PACE, PACES
 
 DEFAULT_REGIONS = ("us-east-1",)
@@ -100,6 +101,7 @@ class LocalCloud:
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         pace.set_pace(self.pace)
         localcloud.install()
+        scenarios.SWITCHBOARD.load(self.state.path if self.state else None)
         if self.state:
             from . import persistence
 
@@ -336,6 +338,12 @@ def _is_reset(environ):
 
 def _locking_app(cloud, app):
     def serve(environ, start_response):
+        if environ.get("PATH_INFO", "").rstrip("/") == scenarios.PATH:
+            # The local cloud's own page, not AWS's: it keeps its state itself.
+            return scenarios.serve(cloud, environ, start_response)
+        if _is_reset(environ):
+            # An emptied cloud has nothing going wrong either.
+            scenarios.SWITCHBOARD.clear()
         # Held back until the change is on disk, so no answer leaves before it is durable.
         answer = []
 

@@ -9,7 +9,7 @@ from moto.core.utils import utcnow
 from moto.ec2.exceptions import InvalidInstanceIdError
 from moto.ec2.models import ec2_backends
 from moto.ssm.exceptions import SSMException
-from moto.ssm.models import Parameter, ParameterDict, SimpleSystemManagerBackend
+from moto.ssm.models import Command, Parameter, ParameterDict, SimpleSystemManagerBackend
 
 from . import host
 from ._patching import wrap
@@ -29,6 +29,13 @@ def install():
     wrap(ParameterDict, "_check_loading_status", _check_loading_status)
     wrap(SimpleSystemManagerBackend, "send_command", _send_command)
     wrap(SimpleSystemManagerBackend, "get_command_invocation", _get_command_invocation)
+    wrap(Command, "_get_instance_ids_from_targets", _instance_ids_from_targets)
+
+
+def _instance_ids_from_targets(original, self):
+    """No targets name no instance: moto's filter of none matches every instance of the account,
+    so a command sent to one instance ran on all of them."""
+    return original(self) if self.targets else []
 
 
 class InvalidInstanceId(SSMException):

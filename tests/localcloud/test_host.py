@@ -369,3 +369,17 @@ def test_a_commands_answer_is_kept_with_the_clouds_state(aws):
         CommandId=answer["CommandId"], InstanceId=instance_id
     )
     assert kept["StandardOutputContent"] == "ECS_CLUSTER=demo\nECS_BACKEND_HOST=\n"
+
+
+def test_a_command_sent_to_one_host_runs_on_that_host_only(aws):
+    # moto ran it on every instance of the account (a filter of no targets matches all), and
+    # an instance SSM does not manage among them broke the call.
+    instance_role(aws)
+    instance_id = host(aws)
+    launch(aws, CONSOLE_USER_DATA)
+
+    answer = run(aws, instance_id, "cat /etc/ecs/ecs.config")
+    [command] = aws.ssm.list_commands(CommandId=answer["CommandId"])["Commands"]
+
+    assert command["InstanceIds"] == [instance_id]
+    assert command["TargetCount"] == 1
