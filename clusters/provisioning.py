@@ -324,8 +324,9 @@ def watch_instances_register(step):
     if waited >= settings.INSTANCES_REGISTER_WITHIN_SECONDS or queued_behind:
         step.mark_succeeded(
             f"{joined} of {desired} instances registered with cluster {name} after "
-            f"{waited:.0f} s. The others are running but their ECS agent has not registered "
-            "them: look at each instance, and at its subnet's route and public IP.",
+            f"{waited:.0f} s. The ECS agent of each instance below has not registered it: "
+            "read its host on its page (the agent's log says why), and look at its role and "
+            "at its subnet's route and public IP.",
             unregistered=[m._asdict() for m in waiting_for],
             **counts,
         )

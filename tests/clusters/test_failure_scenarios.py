@@ -45,7 +45,7 @@ def test_instances_without_a_route_to_ecs_end_the_launch_with_a_warning_naming_e
 
     assert operation.has_succeeded  # the cluster and its stack are made, as AWS says
     assert "0 of 1 instances registered with cluster demo-cluster after 0 s." in page
-    assert "look at each instance, and at its subnet&#x27;s route and public IP" in page
+    assert "read its host on its page (the agent&#x27;s log says why)" in page
     assert 'aria-label="Warning"' in page
     assert (
         f'<a href="/clusters/demo-cluster/ec2-instances/{waiting_for.instance_id}/">'

@@ -221,8 +221,11 @@ def test_database_path(django_db_setup):
     return path
 
 
-def start_celery_worker(redis_url, local_cloud_url, database_path, name="celery-worker"):
-    """A real Celery worker process on that database, Redis and local cloud, once it is ready."""
+def start_celery_worker(
+    redis_url, local_cloud_url, database_path, name="celery-worker", **settings
+):
+    """A real Celery worker process on that database, Redis and local cloud, once it is ready;
+    `settings` are the console's environment settings it runs with besides."""
     inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
         **inherited,
@@ -231,6 +234,7 @@ def start_celery_worker(redis_url, local_cloud_url, database_path, name="celery-
         "DATABASE_PATH": database_path,
         "STACK_POLL_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
     server = Server(
         name,
