@@ -70,12 +70,13 @@ def boto3_clients(endpoint_url):
     )
     return {
         service: boto3.client(service, region_name=REGION, endpoint_url=endpoint_url, config=config)
-        for service in ("ecs", "iam", "cloudformation", "ec2", "ssm")
+        for service in ("ecs", "iam", "cloudformation", "ec2", "ssm", "autoscaling")
     }
 
 
 def raw_create(aws, name, configuration):
-    """What the console's three steps ask AWS for a lab cluster, asked directly with boto3."""
+    """What the console's four steps ask AWS for a lab cluster, asked directly with boto3, up
+    to its instance registered."""
     aws["ecs"].describe_clusters(clusters=[name])
     aws["ecs"].create_cluster(clusterName=name)
     role = configuration.instances.instance_role
@@ -116,6 +117,29 @@ def raw_create(aws, name, configuration):
         if r["ResourceType"] == "AWS::EC2::Subnet"
     ]
     aws["ec2"].describe_subnets(SubnetIds=subnets)
+    (group,) = [
+        r["PhysicalResourceId"]
+        for r in resources["StackResources"]
+        if r["ResourceType"] == "AWS::AutoScaling::AutoScalingGroup"
+    ]
+    while not raw_instances_registered(aws, name, group):
+        time.sleep(0.05)  # as fast as it can, again
+
+
+def raw_instances_registered(aws, cluster_name, group_name):
+    (group,) = aws["autoscaling"].describe_auto_scaling_groups(
+        AutoScalingGroupNames=[group_name]
+    )["AutoScalingGroups"]
+    members = [member["InstanceId"] for member in group["Instances"]]
+    aws["ec2"].describe_instances(InstanceIds=members)
+    arns = aws["ecs"].list_container_instances(cluster=cluster_name)["containerInstanceArns"]
+    registered = set()
+    if arns:
+        described = aws["ecs"].describe_container_instances(
+            cluster=cluster_name, containerInstances=arns
+        )["containerInstances"]
+        registered = {item["ec2InstanceId"] for item in described}
+    return len(registered & set(members)) >= group["DesiredCapacity"]
 
 
 def raw_wall(aws, names, configuration):

@@ -35,6 +35,16 @@ def env_int(name, default):
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
+def env_seconds(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}") from None
+
+
 def env_list(name, default):
     value = os.environ.get(name)
     if value is None or value == "":
@@ -216,10 +226,10 @@ AWS_REGION = env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION", "us-east-1"))
 AWS_MAX_ATTEMPTS = env_int("AWS_MAX_ATTEMPTS", 5)
 AWS_CONNECT_TIMEOUT = env_int("AWS_CONNECT_TIMEOUT", 5)
 AWS_READ_TIMEOUT = env_int("AWS_READ_TIMEOUT", 30)
-# A CloudFormation stack being built or removed is looked at again after STACK_POLL_FIRST_SECONDS,
-# then each wait half as long again as the one before, up to STACK_POLL_SECONDS: a fast stack is
-# seen fast, a slow one is not asked about every second.
-STACK_POLL_FIRST_SECONDS = env_int("STACK_POLL_FIRST_SECONDS", 1)
+# A CloudFormation stack being built or removed (or instances registering) is looked at again
+# after STACK_POLL_FIRST_SECONDS, then each wait half as long again as the one before, up to
+# STACK_POLL_SECONDS: a fast stack is seen fast, a slow one is not asked about every second.
+STACK_POLL_FIRST_SECONDS = env_seconds("STACK_POLL_FIRST_SECONDS", 0.25)
 STACK_POLL_SECONDS = env_int("STACK_POLL_SECONDS", 5)
 # After the stack, a launch waits this long for its instances to register with the cluster (an
 # ECS-optimized instance boots and its agent registers within a minute or two on AWS), then ends
