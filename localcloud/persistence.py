@@ -21,6 +21,7 @@ import io
 import json
 import pickle
 import sys
+import threading
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass
@@ -263,10 +264,21 @@ def _collection_paused():
 
 
 # How each class is pickled, found once per class.
-_PLAIN, _IDENTIFIED, _POLICY_VERSION, _DEFAULTDICT, _BACKEND, _ACCOUNT_BACKENDS, _BACKEND_DICT = (
-    range(7)
-)
+(
+    _PLAIN,
+    _IDENTIFIED,
+    _POLICY_VERSION,
+    _DEFAULTDICT,
+    _BACKEND,
+    _ACCOUNT_BACKENDS,
+    _BACKEND_DICT,
+    _LOCK,
+) = range(8)
 _kinds = {}
+# A lock that moto keeps on an object only guards it while a request runs; every picture is
+# taken between requests, under the server's lock, when no other lock is held. So a lock is
+# pictured as what makes a new, free one of its kind.
+_NEW_LOCK = {type(threading.Lock()): threading.Lock, type(threading.RLock()): threading.RLock}
 
 
 def _kind(cls):
@@ -274,6 +286,8 @@ def _kind(cls):
 
     if cls is PolicyVersion:
         return _POLICY_VERSION
+    if cls in _NEW_LOCK:
+        return _LOCK
     if issubclass(cls, BaseBackend):
         return _BACKEND
     if issubclass(cls, defaultdict):
@@ -315,6 +329,8 @@ class _Pickler(pickle.Pickler):
             return (_identified, (number, cls), state, reduced[3], reduced[4], _set_state)
         if kind == _PLAIN:
             return NotImplemented
+        if kind == _LOCK:
+            return (_NEW_LOCK[cls], ())
         if kind == _BACKEND:
             return self._reduce_backend(obj, cls)
         if kind == _DEFAULTDICT:

@@ -8,6 +8,7 @@ from moto.autoscaling.models import autoscaling_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.base_backend import BaseBackend
 from moto.ec2.models import ec2_backends
+from moto.ecr.models import ecr_backends
 from moto.ecs.models import ecs_backends
 from moto.iam import models as iam_models
 from moto.ssm.models import ssm_backends
@@ -102,11 +103,34 @@ def test_a_picture_from_an_older_local_cloud_gets_the_windows_metadata_aws_publi
 def test_a_backend_that_cannot_be_pickled_fails_naming_it(aws):
     aws.ecs.create_cluster(clusterName="demo")
     backend = ecs_backends[DEFAULT_ACCOUNT_ID][REGION]
-    backend.guard = threading.Lock()
+    # A generator cannot be pickled (a lock can: persistence.py pictures it as a new one).
+    backend.pending = (n for n in range(3))
 
     naming_it = f"ecs backend of account {DEFAULT_ACCOUNT_ID} in {REGION}"
     with pytest.raises(persistence.StateError, match=naming_it):
         picture(backend)
+
+
+def test_a_lock_moto_keeps_on_a_backend_is_pictured_as_a_new_free_one(aws):
+    # ECR's backend keeps an RLock for its registry scanning configuration: the state saver
+    # refused every ECR change with "cannot pickle '_thread.RLock' object".
+    ecr = aws.session.client("ecr")
+    ecr.create_repository(repositoryName="web")
+    held = ecr_backends[DEFAULT_ACCOUNT_ID][REGION].registry_scanning_configuration_update_lock
+    with held:
+        data = picture(ecr_backends[DEFAULT_ACCOUNT_ID][REGION])
+
+        put_back(data)
+
+        assert [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]] == ["web"]
+        lock = ecr_backends[DEFAULT_ACCOUNT_ID][REGION].registry_scanning_configuration_update_lock
+        assert type(lock) is type(threading.RLock())
+        # Free, though the one pictured is held: another thread takes it at once.
+        taken = []
+        other = threading.Thread(target=lambda: taken.append(lock.acquire(blocking=False)))
+        other.start()
+        other.join()
+        assert taken == [True]
 
 
 def test_a_picture_naming_a_backend_no_picture_holds_is_refused(aws):
