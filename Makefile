@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # npm ci writes this file last: it stands for node_modules installed from package-lock.json.
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: run dev test bench fuzz venv clean-cloud
+.PHONY: run dev test bench fuzz venv clean-cloud peer-suite
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	scripts/ensure-system-packages venv
@@ -48,3 +48,11 @@ bench: venv $(NODE_MODULES)
 # 10,000 random posts to every page that takes a form: none may answer 5xx.
 fuzz: venv
 	FUZZ_EXAMPLES=10000 $(PY) -m pytest tests/clusters/test_fuzzed_posts.py -p no:cacheprovider -s
+
+# moto 5.2.5's own tests of ECS, Auto Scaling, CloudFormation, SSM, IAM and EC2 instances, AMIs
+# and launch templates, in server mode against plain moto and then against the local cloud
+# (scripts/peer-suite): every test that passes on moto and not here is a regression unless
+# localcloud/README.md lists it as AWS's behaviour. Not part of make test. PEER_SUITE_ARGS="-n 2"
+# gives each of two workers servers of their own.
+peer-suite: venv
+	$(PY) scripts/peer-suite $(PEER_SUITE_ARGS)

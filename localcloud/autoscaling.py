@@ -49,7 +49,11 @@ def _update_from_cloudformation(
         return replacement(
             original_resource, new_resource_name, cloudformation_json, account_id, region_name
         )
-    return backend.update_auto_scaling_group(
+    # The template's Tags are the group's (moto's update takes none, so they were dropped),
+    # set first so that instances the update launches carry them; instances already running
+    # keep theirs, as AWS tags only those launched afterwards.
+    original_resource.tags = copy.deepcopy(properties.get("Tags", []))
+    group = backend.update_auto_scaling_group(
         name=original_resource.name,
         availability_zones=properties.get("AvailabilityZones", []),
         desired_capacity=_number(properties.get("DesiredCapacity")),
@@ -63,6 +67,7 @@ def _update_from_cloudformation(
         # moto rewrites the policy it keeps; the template's own copy stays as written.
         mixed_instances_policy=copy.deepcopy(properties.get("MixedInstancesPolicy")),
     )
+    return group
 
 
 def _zones_and_subnets(group):

@@ -24,6 +24,8 @@ _on_failure = contextvars.ContextVar("localcloud_on_failure", default="ROLLBACK"
 # The resource the stack's operation is making now ("*": any, in an update): its completion is
 # the operation's to report, when its time comes.
 _making = contextvars.ContextVar("localcloud_making", default=None)
+# What the update under way replaced: [logical id, type, old physical id], for its clean-up.
+_replaced = contextvars.ContextVar("localcloud_replaced", default=None)
 # The attribute of a stack holding its operation in progress.
 OPERATION = "_localcloud_operation"
 
@@ -31,6 +33,7 @@ OPERATION = "_localcloud_operation"
 def install():
     wrap(parsing, "parse_and_create_resource", _parse_and_create_resource)
     wrap(parsing, "clean_json", _clean_json)
+    wrap(parsing, "parse_and_update_resource", _parse_and_update_resource)
     wrap(ResourceMap, "__getitem__", _resource_map_getitem)
     wrap(ResourceMap, "__iter__", _resource_map_iter)
     wrap(ResourceMap, "__len__", _resource_map_len)
@@ -119,6 +122,24 @@ def _parse_and_create_resource(
     else:
         _resource_event(stack, logical_id, resource_type, "CREATE_COMPLETE", physical_id)
     return resource
+
+
+def _parse_and_update_resource(
+    original, logical_id, resource_json, resources_map, account_id, region_name
+):
+    """Note each resource the update replaces (a new physical id): its clean-up deletes the old."""
+    old = resources_map._parsed_resources.get(logical_id)
+    try:
+        new = original(logical_id, resource_json, resources_map, account_id, region_name)
+    except ResourceFailed:
+        raise
+    except Exception as error:
+        # moto tries each again a few times, then raises the last: the update fails then.
+        raise ResourceFailed(logical_id, _reason(error)) from error
+    replaced = _replaced.get()
+    if replaced is not None and old is not None and _physical_id(new) != _physical_id(old):
+        replaced.append([logical_id, resource_json["Type"], _physical_id(old)])
+    return new
 
 
 def _physical_id(resource):
@@ -601,11 +622,18 @@ def _stack_update(original, self, template, role_arn=None, parameters=None, tags
         if body.get("Properties") == {}:
             del body["Properties"]
     diff = self.resource_map.build_resource_diff(self.parse_template(template), parameters)
-    token = _making.set("*")
+    previous = (self.template, dict(self.parameters))
+    replaced = []
+    token, replacing = _making.set("*"), _replaced.set(replaced)
     try:
         original(self, template, role_arn, parameters, tags)
+        _update_dependents(self, diff, replaced)
+    except ResourceFailed as failure:
+        _roll_back_update(original, self, failure, previous, role_arn, replaced)
+        return
     finally:
         _making.reset(token)
+        _replaced.reset(replacing)
     new = self.resource_map._resource_json_map
     # moto reported it complete at once: that is the operation's to say.
     if self.events and self.events[-1].resource_status == "UPDATE_COMPLETE":
@@ -629,9 +657,88 @@ def _stack_update(original, self, template, role_arn=None, parameters=None, tags
             "done": [],
             "added": [name for name in diff["Add"] if name in started],
             "removed": [[name, old[name]["Type"]] for name in diff["Remove"]],
+            "replaced": replaced,
         },
     )
     _begin(self)
+
+
+def _roll_back_update(original, stack, failure, previous, role_arn, replaced):
+    """A resource that fails to update fails the update, not UpdateStack: it is UPDATE_FAILED
+    with the reason, and the stack goes back to its previous template and parameters
+    (UPDATE_ROLLBACK_IN_PROGRESS, then UPDATE_ROLLBACK_COMPLETE), as the CloudFormation user
+    guide's "Stack status codes" describe. What the update made as a replacement is deleted at
+    the rollback's clean-up, the old resources kept."""
+    template = stack.resource_map._resource_json_map
+    resource_type = template.get(failure.logical_id, {}).get("Type", "")
+    if not _failed_already(stack, failure.logical_id):
+        _resource_event(stack, failure.logical_id, resource_type, "UPDATE_FAILED", reason=failure.reason)
+    stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
+    stack._add_stack_event(
+        "UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=_failed("update", failure)
+    )
+    # The rollback replaces each replacement by the old resource again: what it notes as
+    # replaced is what the update made, which its clean-up deletes.
+    del replaced[:]
+    events = len(stack.events)
+    try:
+        original(stack, previous[0], role_arn, previous[1], None)
+    except Exception as error:
+        _drop_moto_update_events(stack, events)
+        stack.status = "UPDATE_ROLLBACK_FAILED"
+        stack._add_stack_event("UPDATE_ROLLBACK_FAILED", resource_status_reason=_reason(error))
+        return
+    _drop_moto_update_events(stack, events)
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    for name, resource_type, physical_id in replaced:
+        _delete_replaced(stack, name, resource_type, physical_id)
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+
+
+def _failed_already(stack, logical_id):
+    return any(
+        e.logical_resource_id == logical_id and e.resource_status.endswith("_FAILED")
+        for e in stack.events[-3:]
+    )
+
+
+def _drop_moto_update_events(stack, since):
+    """moto's update reports the stack UPDATE_IN_PROGRESS and UPDATE_COMPLETE: not a rollback's."""
+    stack.events[since:] = [
+        e
+        for e in stack.events[since:]
+        if not (
+            e.physical_resource_id == stack.stack_id
+            and e.resource_status in ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE")
+        )
+    ]
+
+
+def _update_dependents(stack, diff, replaced):
+    """Update what refers to a replaced resource, though its own template did not change: its
+    Ref now names the new resource (moto updated only the resources whose template changed)."""
+    resource_map = stack.resource_map
+    template = resource_map._resource_json_map
+    changed = {name for name, _, _ in replaced}
+    while changed:
+        dependents = [
+            name
+            for name, body in template.items()
+            if name not in diff["Modify"]
+            and name not in diff["Add"]
+            and resource_map._parsed_resources.get(name) is not None
+            and _references(body, changed)
+        ]
+        before = len(replaced)
+        for name in dependents:
+            updated = parsing.parse_and_update_resource(
+                name, template[name], resource_map, resource_map._account_id, resource_map._region_name
+            )
+            if updated is not None:
+                resource_map._parsed_resources[name] = updated
+                diff["Modify"].append(name)
+        changed = {name for name, _, _ in replaced[before:]}
 
 
 def _advance_update(stack, operation, now):
@@ -645,13 +752,43 @@ def _advance_update(stack, operation, now):
     if operation["started"]:
         return min(operation["started"].values())
     delattr(stack, OPERATION)
-    if operation["removed"]:
+    replaced = operation.get("replaced", [])
+    if operation["removed"] or replaced:
         stack._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
         for name, resource_type in operation["removed"]:
             _resource_event(stack, name, resource_type, "DELETE_COMPLETE")
+        for name, resource_type, physical_id in replaced:
+            _delete_replaced(stack, name, resource_type, physical_id)
     stack.status = "UPDATE_COMPLETE"
     stack._add_stack_event("UPDATE_COMPLETE")
     return None
+
+
+def _delete_replaced(stack, name, resource_type, physical_id):
+    """Delete the resource an update replaced. If that fails, the update is still complete: the
+    old resource is left behind, DELETE_FAILED with the reason (CloudFormation user guide,
+    "Update behaviors of stack resources": the old resource is deleted during clean-up)."""
+    _resource_event(stack, name, resource_type, "DELETE_IN_PROGRESS", physical_id)
+    deleter = REPLACED_DELETERS.get(resource_type)
+    try:
+        if deleter is not None:
+            deleter(stack.account_id, stack.region_name, physical_id)
+    except Exception as error:
+        _resource_event(
+            stack, name, resource_type, "DELETE_FAILED", physical_id, _reason(error)
+        )
+        return
+    _resource_event(stack, name, resource_type, "DELETE_COMPLETE", physical_id)
+
+
+def _delete_replaced_cluster(account_id, region_name, name):
+    from moto.ecs.models import ecs_backends
+
+    ecs_backends[account_id][region_name].delete_cluster(name)
+
+
+# Types whose update leaves the old resource in place (moto's deletes the others at once).
+REPLACED_DELETERS = {"AWS::ECS::Cluster": _delete_replaced_cluster}
 
 
 def _create_stack(original, self, name, *args, **kwargs):

@@ -6,7 +6,7 @@ import json
 from moto.core.responses import ActionResult
 from moto.ecs.exceptions import ClusterNotFoundException, ECSException, InvalidParameterException
 from moto.ec2.models.instances import Instance
-from moto.ecs.models import ContainerInstance, EC2ContainerServiceBackend, ecs_backends
+from moto.ecs.models import Cluster, ContainerInstance, EC2ContainerServiceBackend, ecs_backends
 from moto.moto_api._internal import mock_random
 from moto.ecs.responses import EC2ContainerServiceResponse
 
@@ -49,6 +49,7 @@ def install():
     replace(
         EC2ContainerServiceResponse, "update_cluster_settings", _update_cluster_settings_response
     )
+    replace(Cluster, "update_from_cloudformation_json", classmethod(_cluster_from_stack_update))
 
 
 class ClusterContainsContainerInstancesException(ECSException):
@@ -273,6 +274,20 @@ def _delete_cluster(original, self, cluster_str):
     if any(status in ("RUNNING", "PENDING") for status, _ in _tasks(self, cluster)):
         raise ClusterContainsTasksException()
     return original(self, cluster_str)
+
+
+def _cluster_from_stack_update(
+    cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+):
+    """A renamed cluster is a new one; the old one stays until the update's clean-up.
+
+    moto deleted the old cluster first, so an update of a cluster that has services failed
+    (ClusterContainsServicesException) before the services could move. CloudFormation creates
+    the replacement, updates what refers to it, and deletes the old one last (`cloudformation.py`)
+    ("Update behaviors of stack resources", Replacement, in the CloudFormation user guide)."""
+    if original_resource.name == new_resource_name:
+        return original_resource
+    return ecs_backends[account_id][region_name].create_cluster(cluster_name=new_resource_name)
 
 
 def _list_clusters(original, self):

@@ -21,6 +21,7 @@ import io
 import json
 import pickle
 import sys
+import threading
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass
@@ -263,10 +264,28 @@ def _collection_paused():
 
 
 # How each class is pickled, found once per class.
-_PLAIN, _IDENTIFIED, _POLICY_VERSION, _DEFAULTDICT, _BACKEND, _ACCOUNT_BACKENDS, _BACKEND_DICT = (
-    range(7)
-)
+(
+    _PLAIN,
+    _IDENTIFIED,
+    _POLICY_VERSION,
+    _DEFAULTDICT,
+    _BACKEND,
+    _ACCOUNT_BACKENDS,
+    _BACKEND_DICT,
+    _LOCK,
+    _WEAK_VALUES,
+    _PRIVATE_KEY,
+) = range(10)
 _kinds = {}
+# A lock that moto keeps on an object only guards it while a request runs; every picture is
+# taken between requests, under the server's lock, when no other lock is held and no thread
+# waits on a condition. So a lock is pictured as what makes a new, free one of its kind: an
+# SQS queue's Condition (its messages' lock) and ECR's RLock.
+_NEW_LOCK = {
+    type(threading.Lock()): threading.Lock,
+    type(threading.RLock()): threading.RLock,
+    threading.Condition: threading.Condition,
+}
 
 
 def _kind(cls):
@@ -274,6 +293,12 @@ def _kind(cls):
 
     if cls is PolicyVersion:
         return _POLICY_VERSION
+    if cls in _NEW_LOCK:
+        return _LOCK
+    if issubclass(cls, weakref.WeakValueDictionary):
+        return _WEAK_VALUES
+    if cls.__module__.startswith("cryptography.") and hasattr(cls, "private_bytes"):
+        return _PRIVATE_KEY
     if issubclass(cls, BaseBackend):
         return _BACKEND
     if issubclass(cls, defaultdict):
@@ -315,6 +340,14 @@ class _Pickler(pickle.Pickler):
             return (_identified, (number, cls), state, reduced[3], reduced[4], _set_state)
         if kind == _PLAIN:
             return NotImplemented
+        if kind == _LOCK:
+            return (_NEW_LOCK[cls], ())
+        if kind == _WEAK_VALUES:
+            # Lambda's functions by ARN: the values are held elsewhere in the picture too.
+            return (cls, (), None, None, iter(list(obj.items())))
+        if kind == _PRIVATE_KEY:
+            # A KMS key's key material, as the PKCS#8 DER it is read back from.
+            return (_private_key, (_private_key_der(obj),))
         if kind == _BACKEND:
             return self._reduce_backend(obj, cls)
         if kind == _DEFAULTDICT:
@@ -338,6 +371,22 @@ class _Pickler(pickle.Pickler):
         if id(obj) not in self._whole_ids:
             return (_backend, arguments)
         return (_backend, arguments, vars(obj), None, None, _set_backend_state)
+
+
+def _private_key_der(key):
+    from cryptography.hazmat.primitives import serialization
+
+    return key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _private_key(der):
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_der_private_key(der, password=None)
 
 
 def _reduce_defaultdict(obj):

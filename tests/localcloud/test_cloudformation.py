@@ -271,3 +271,146 @@ def test_a_subnet_route_table_association_associates_and_has_its_rtbassoc_id(aws
     assert made["PubSubnet1RouteTableAssociation"].startswith("rtbassoc-")
     assert associated[made["PubSubnet1RouteTableAssociation"]] == made["PubSubnetAz1"]
     assert associated[made["PubSubnet2RouteTableAssociation"]] == made["PubSubnetAz2"]
+
+
+def cluster_stack_template(cluster_name):
+    """A cluster with a service on it, as moto's own ECS CloudFormation tests make them."""
+    return json.dumps(
+        {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Resources": {
+                "Cluster": {"Type": "AWS::ECS::Cluster", "Properties": {"ClusterName": cluster_name}},
+                "TaskDefinition": {
+                    "Type": "AWS::ECS::TaskDefinition",
+                    "Properties": {
+                        "ContainerDefinitions": [
+                            {"Name": "web", "Image": "nginx", "Memory": 128, "Essential": True}
+                        ]
+                    },
+                },
+                "Service": {
+                    "Type": "AWS::ECS::Service",
+                    "Properties": {
+                        "Cluster": {"Ref": "Cluster"},
+                        "TaskDefinition": {"Ref": "TaskDefinition"},
+                        "DesiredCount": 0,
+                    },
+                },
+            },
+        }
+    )
+
+
+def cluster_status(aws, name):
+    return aws.ecs.describe_clusters(clusters=[name])["clusters"][0]["status"]
+
+
+def test_renaming_a_cluster_makes_the_new_one_and_deletes_the_old_one_at_clean_up(aws):
+    # CloudFormation user guide, "Update behaviors of stack resources": a replacement is created
+    # first, what refers to it is updated, and the old resource is deleted during clean-up.
+    stack_id = aws.cloudformation.create_stack(
+        StackName="cluster", TemplateBody=cluster_stack_template("first")
+    )["StackId"]
+
+    aws.cloudformation.update_stack(StackName=stack_id, TemplateBody=cluster_stack_template("second"))
+
+    assert status(aws, stack_id) == "UPDATE_COMPLETE"
+    assert cluster_status(aws, "first") == "INACTIVE"
+    assert cluster_status(aws, "second") == "ACTIVE"
+    assert len(aws.ecs.list_services(cluster="second")["serviceArns"]) == 1
+    order = [
+        (e["LogicalResourceId"], e["ResourceStatus"], e.get("PhysicalResourceId"))
+        for e in reversed(events(aws, stack_id))
+    ]
+    assert order.index(("cluster", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", stack_id)) < order.index(
+        ("Cluster", "DELETE_COMPLETE", "first")
+    )
+
+
+def test_an_old_cluster_that_cannot_go_is_delete_failed_and_the_update_still_completes(aws):
+    stack_id = aws.cloudformation.create_stack(
+        StackName="cluster", TemplateBody=cluster_stack_template("first")
+    )["StackId"]
+    family = aws.ecs.list_task_definitions()["taskDefinitionArns"][0]
+    # A service the stack does not own keeps the old cluster busy.
+    aws.ecs.create_service(cluster="first", serviceName="by-hand", taskDefinition=family)
+
+    aws.cloudformation.update_stack(StackName=stack_id, TemplateBody=cluster_stack_template("second"))
+
+    assert status(aws, stack_id) == "UPDATE_COMPLETE"
+    assert cluster_status(aws, "first") == "ACTIVE"
+    [failed] = [e for e in events(aws, stack_id) if e["ResourceStatus"] == "DELETE_FAILED"]
+    assert failed["LogicalResourceId"] == "Cluster"
+    assert failed["PhysicalResourceId"] == "first"
+    assert failed["ResourceStatusReason"] == (
+        'Resource handler returned message: "The Cluster cannot be deleted while Services are '
+        'active."'
+    )
+
+
+def test_an_update_of_the_groups_tags_tags_the_group_and_the_instances_launched_after_it(aws):
+    # CloudFormation template reference, AutoScalingGroup TagProperty: "Update requires: No
+    # interruption"; Auto Scaling API Reference, CreateOrUpdateTags: "instances that are already
+    # running will not get the new or updated tag".
+    stack_id = create(aws, count=1)
+    [before] = running_instances(aws)
+    template = json.loads(console_stack_template("demo", recommended(aws)["image_id"]))
+    template["Resources"]["EcsInstanceAsg"]["Properties"]["Tags"] = [
+        {"Key": "team", "Value": "blue", "PropagateAtLaunch": True},
+        {"Key": "group-only", "Value": "yes", "PropagateAtLaunch": False},
+    ]
+
+    aws.cloudformation.update_stack(
+        StackName=stack_id,
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": "AsgMaxSize", "ParameterValue": "2"}],
+    )
+
+    assert status(aws, stack_id) == "UPDATE_COMPLETE"
+    [group] = aws.autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+    assert {(t["Key"], t["Value"], t["PropagateAtLaunch"]) for t in group["Tags"]} == {
+        ("team", "blue", True),
+        ("group-only", "yes", False),
+    }
+    assert [i for i in running_instances(aws) if i != before] != []
+
+    def tags(instance_id):
+        [reservation] = aws.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+        return {t["Key"]: t["Value"] for t in reservation["Instances"][0].get("Tags", [])}
+
+    assert "team" not in tags(before)
+    [after] = [i for i in running_instances(aws) if i != before]
+    assert tags(after)["team"] == "blue"
+    assert "group-only" not in tags(after)
+
+
+def test_a_resource_that_fails_to_update_rolls_the_update_back_instead_of_failing_the_call(aws):
+    # CloudFormation user guide, "Stack status codes": UPDATE_ROLLBACK_IN_PROGRESS "as a result
+    # of a failed stack update", then UPDATE_ROLLBACK_COMPLETE; the resource is UPDATE_FAILED.
+    stack_id = aws.cloudformation.create_stack(
+        StackName="cluster", TemplateBody=cluster_stack_template("first")
+    )["StackId"]
+    template = json.loads(cluster_stack_template("second"))
+    template["Resources"]["Service"]["Properties"]["TaskDefinition"] = "missing:1"
+
+    aws.cloudformation.update_stack(StackName=stack_id, TemplateBody=json.dumps(template))
+
+    assert status(aws, stack_id) == "UPDATE_ROLLBACK_COMPLETE"
+    [failed] = [e for e in events(aws, stack_id) if e["ResourceStatus"] == "UPDATE_FAILED"]
+    assert failed["LogicalResourceId"] == "Service"
+    assert failed["ResourceStatusReason"].startswith("Resource handler returned message:")
+    stack_statuses = [
+        e["ResourceStatus"] for e in reversed(events(aws, stack_id)) if e["LogicalResourceId"] == "cluster"
+    ]
+    assert stack_statuses[-4:] == [
+        "UPDATE_IN_PROGRESS",
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+        "UPDATE_ROLLBACK_COMPLETE",
+    ]
+    # The old cluster keeps its service; the one the update made is gone again.
+    assert cluster_status(aws, "first") == "ACTIVE"
+    assert len(aws.ecs.list_services(cluster="first")["serviceArns"]) == 1
+    assert cluster_status(aws, "second") == "INACTIVE"
+    template_body = aws.cloudformation.get_template(StackName=stack_id)["TemplateBody"]
+    assert "missing:1" not in json.dumps(template_body)

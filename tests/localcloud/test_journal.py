@@ -238,7 +238,8 @@ def test_an_unreadable_whole_cloud_pickle_is_set_aside_with_a_clear_line(aws, tm
 def test_a_change_that_cannot_be_saved_is_refused_loudly_and_keeps_nothing_half_written(
     aws, state
 ):
-    ecs_backends[DEFAULT_ACCOUNT_ID][REGION].guard = threading.Lock()
+    # A generator cannot be pickled (a lock can: persistence.py pictures it as a new one).
+    ecs_backends[DEFAULT_ACCOUNT_ID][REGION].pending = (n for n in range(3))
     [segment] = state.path.glob("journal.*")
     size = segment.stat().st_size
 
@@ -270,7 +271,8 @@ def test_a_change_that_cannot_be_saved_answers_500_and_says_so_in_the_log(
         config=Config(retries={"max_attempts": 1, "mode": "standard"}),
     )
     ecs.list_clusters()
-    ecs_backends[DEFAULT_ACCOUNT_ID][REGION].guard = threading.Lock()
+    # A generator cannot be pickled (a lock can: persistence.py pictures it as a new one).
+    ecs_backends[DEFAULT_ACCOUNT_ID][REGION].pending = (n for n in range(3))
 
     with caplog.at_level(logging.ERROR, logger="localcloud"):
         with pytest.raises(ClientError) as refused:

@@ -8,8 +8,10 @@ from moto.autoscaling.models import autoscaling_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.base_backend import BaseBackend
 from moto.ec2.models import ec2_backends
+from moto.ecr.models import ecr_backends
 from moto.ecs.models import ecs_backends
 from moto.iam import models as iam_models
+from moto.sqs.models import sqs_backends
 from moto.ssm.models import ssm_backends
 
 from clusters.stack_template import ECS_INSTANCE_ROLE_POLICY
@@ -102,11 +104,34 @@ def test_a_picture_from_an_older_local_cloud_gets_the_windows_metadata_aws_publi
 def test_a_backend_that_cannot_be_pickled_fails_naming_it(aws):
     aws.ecs.create_cluster(clusterName="demo")
     backend = ecs_backends[DEFAULT_ACCOUNT_ID][REGION]
-    backend.guard = threading.Lock()
+    # A generator cannot be pickled (a lock can: persistence.py pictures it as a new one).
+    backend.pending = (n for n in range(3))
 
     naming_it = f"ecs backend of account {DEFAULT_ACCOUNT_ID} in {REGION}"
     with pytest.raises(persistence.StateError, match=naming_it):
         picture(backend)
+
+
+def test_a_lock_moto_keeps_on_a_backend_is_pictured_as_a_new_free_one(aws):
+    # ECR's backend keeps an RLock for its registry scanning configuration: the state saver
+    # refused every ECR change with "cannot pickle '_thread.RLock' object".
+    ecr = aws.session.client("ecr")
+    ecr.create_repository(repositoryName="web")
+    held = ecr_backends[DEFAULT_ACCOUNT_ID][REGION].registry_scanning_configuration_update_lock
+    with held:
+        data = picture(ecr_backends[DEFAULT_ACCOUNT_ID][REGION])
+
+        put_back(data)
+
+        assert [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]] == ["web"]
+        lock = ecr_backends[DEFAULT_ACCOUNT_ID][REGION].registry_scanning_configuration_update_lock
+        assert type(lock) is type(threading.RLock())
+        # Free, though the one pictured is held: another thread takes it at once.
+        taken = []
+        other = threading.Thread(target=lambda: taken.append(lock.acquire(blocking=False)))
+        other.start()
+        other.join()
+        assert taken == [True]
 
 
 def test_a_picture_naming_a_backend_no_picture_holds_is_refused(aws):
@@ -182,3 +207,46 @@ def test_a_picture_names_aws_managed_policy_documents_and_copies_an_accounts_own
         "AttachedPolicies"
     ]
     assert attached["PolicyArn"] == ECS_INSTANCE_ROLE_POLICY
+
+
+def test_an_sqs_queue_a_stack_makes_is_saved_with_a_new_condition_for_its_messages(aws):
+    # moto's queue keeps its messages' lock, a threading.Condition over an RLock: every stack
+    # with a queue was refused with "cannot pickle '_thread.RLock' object".
+    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {}}}}
+    aws.cloudformation.create_stack(StackName="queue", TemplateBody=json.dumps(template))
+    sqs = aws.session.client("sqs")
+    [url] = sqs.list_queues()["QueueUrls"]
+    sqs.send_message(QueueUrl=url, MessageBody="kept")
+    data = picture_everything()
+
+    put_back(data)
+
+    [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert message["Body"] == "kept"
+    [queue] = sqs_backends[DEFAULT_ACCOUNT_ID][REGION].queues.values()
+    assert type(queue._messages_lock) is threading.Condition
+
+
+def test_a_kms_key_and_a_lambda_function_a_stack_makes_are_saved_and_still_work(aws):
+    # A KMS key holds its key material as a cryptography object, Lambda its functions by ARN in
+    # a WeakValueDictionary: neither could be pickled, so those stacks were refused with 500.
+    kms = aws.session.client("kms")
+    key_id = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="RSA_2048")["KeyMetadata"]["KeyId"]
+    signature = kms.sign(
+        KeyId=key_id, Message=b"kept", SigningAlgorithm="RSASSA_PSS_SHA_256"
+    )["Signature"]
+    awslambda = aws.session.client("lambda")
+    role = aws.iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    awslambda.create_function(
+        FunctionName="fn", Runtime="python3.12", Role=role, Handler="index.handler",
+        Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+    )
+    data = picture_everything()
+
+    put_back(data)
+
+    assert kms.verify(
+        KeyId=key_id, Message=b"kept", Signature=signature, SigningAlgorithm="RSASSA_PSS_SHA_256"
+    )["SignatureValid"]
+    arn = awslambda.get_function(FunctionName="fn")["Configuration"]["FunctionArn"]
+    assert awslambda.get_function(FunctionName=arn)["Configuration"]["FunctionName"] == "fn"
