@@ -80,8 +80,13 @@ def _send_command(original, self, **kwargs):
     command = original(self, **kwargs)
     commands = (kwargs.get("parameters") or {}).get("commands", [])
     now = utcnow()
+    named = {instance.id: instance for instance in instances}
     for invocation in command.invocations:
-        instance = next(i for i in instances if i.id == invocation["InstanceId"])
+        instance = named.get(invocation["InstanceId"]) or _targeted(
+            self, ec2, invocation["InstanceId"], document
+        )
+        if instance is None:
+            continue  # chosen by Targets, but not one SSM can run this document on
         answered = host.read_host(self.account_id, self.region_name, instance)
         run = host.run_powershell_script if answered.windows else host.run_shell_script
         result = run(answered, commands, now.replace(tzinfo=timezone.utc))
@@ -101,6 +106,21 @@ def _send_command(original, self, **kwargs):
     command.status = "Failed" if failed else "Success"
     command.status_details = command.status
     return command
+
+
+def _targeted(backend, ec2, instance_id, document):
+    """An instance SendCommand's Targets chose (by tag), when SSM manages it and the document
+    is made for its platform; None otherwise."""
+    try:
+        instance = ec2.get_instance(instance_id)
+    except InvalidInstanceIdError:
+        return None
+    platform = "Windows" if instance.platform == "windows" else "Linux"
+    if platform != SHELL_DOCUMENTS[document] or not host.is_managed_by_ssm(
+        backend.account_id, instance
+    ):
+        return None
+    return instance
 
 
 def _get_command_invocation(original, self, command_id, instance_id, plugin_name):

@@ -383,3 +383,26 @@ def test_a_command_sent_to_one_host_runs_on_that_host_only(aws):
 
     assert command["InstanceIds"] == [instance_id]
     assert command["TargetCount"] == 1
+
+
+def test_a_command_sent_by_tag_runs_on_the_managed_hosts_the_tag_chooses(aws):
+    # With Targets, moto chooses the instances; the emulation answered HTTP 500 on them.
+    instance_role(aws)
+    instance_id = host(aws)
+    aws.ec2.create_tags(Resources=[instance_id], Tags=[{"Key": "lab", "Value": "yes"}])
+
+    command_id = aws.ssm.send_command(
+        Targets=[{"Key": "tag:lab", "Values": ["yes"]}],
+        DocumentName="AWS-RunShellScript",
+        Parameters={"commands": ["cat /etc/ecs/ecs.config"]},
+    )["Command"]["CommandId"]
+    answer = wait_until(
+        lambda: (found := aws.ssm.get_command_invocation(
+            CommandId=command_id, InstanceId=instance_id
+        ))["Status"] not in ("Pending", "InProgress") and found,
+        5,
+        "the host to answer",
+    )
+
+    assert answer["Status"] == "Success"
+    assert answer["StandardOutputContent"].startswith("ECS_CLUSTER=demo\n")
