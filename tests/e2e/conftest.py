@@ -265,6 +265,22 @@ def celery_worker(redis_url, local_cloud_url, test_database_path):
 
 
 @contextlib.contextmanager
+def worker_of_its_own(local_cloud_url, database_path, name, **settings):
+    """A Celery worker for one module, on a Redis of its own: on the session's Redis, the
+    session's worker (another cloud, other settings) would take this module's tasks too."""
+    port = free_port()
+    redis_server = start_redis(port, f"redis-{name}")
+    broker_url = f"redis://127.0.0.1:{port}/0"
+    worker = start_celery_worker(broker_url, local_cloud_url, database_path, name, **settings)
+    try:
+        with publishing_to(broker_url):
+            yield worker
+    finally:
+        worker.stop()
+        redis_server.stop()
+
+
+@contextlib.contextmanager
 def publishing_to(broker_url):
     """The test process's Celery app sends its tasks to that broker while the block runs."""
     previous_broker = celery_app.conf.broker_url

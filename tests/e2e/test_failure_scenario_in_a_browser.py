@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from clusters.tasks import start_operation
 
 from .accessibility import assert_accessible
-from .conftest import REPO, publishing_to, start_celery_worker
+from .conftest import REPO, worker_of_its_own
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.browser]
 
@@ -20,15 +20,13 @@ CLUSTER = "denied-cluster"
 
 
 @pytest.fixture(scope="module")
-def celery_worker(redis_url, local_cloud_url, test_database_path):
+def celery_worker(local_cloud_url, test_database_path):
     """A worker whose launches stop waiting for unregistered instances after 3 s, not 180."""
-    server = start_celery_worker(
-        redis_url, local_cloud_url, test_database_path, name="celery-worker-scenario",
+    with worker_of_its_own(
+        local_cloud_url, test_database_path, "celery-worker-scenario",
         INSTANCES_REGISTER_WITHIN_SECONDS="3",
-    )
-    with publishing_to(redis_url):
-        yield server
-    server.stop()
+    ) as worker:
+        yield worker
 
 
 def switch_on(scenario, cluster, endpoint_url):

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from clusters.tasks import start_operation
 
-from .conftest import free_port, publishing_to, start_celery_worker, start_local_cloud
+from .conftest import free_port, start_local_cloud, worker_of_its_own
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.browser]
 
@@ -28,13 +28,9 @@ def local_cloud_url():
 
 
 @pytest.fixture(scope="module")
-def celery_worker(redis_url, local_cloud_url, test_database_path):
-    server = start_celery_worker(
-        redis_url, local_cloud_url, test_database_path, name="celery-worker-lab-pace"
-    )
-    with publishing_to(redis_url):
-        yield server
-    server.stop()
+def celery_worker(local_cloud_url, test_database_path):
+    with worker_of_its_own(local_cloud_url, test_database_path, "celery-worker-lab-pace") as worker:
+        yield worker
 
 
 def test_the_launch_comes_up_in_stages_the_person_can_watch(
