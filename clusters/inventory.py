@@ -886,6 +886,12 @@ def _ec2_instances(ec2, instance_ids):
 
 
 @translate_errors
+def ec2_instances(region, instance_ids):
+    """EC2 instances by id, as DescribeInstances tells them."""
+    return _ec2_instances(client("ec2", region), instance_ids)
+
+
+@translate_errors
 def ec2_instance(region, instance_id):
     """One EC2 instance as DescribeInstances tells it, or None."""
     try:

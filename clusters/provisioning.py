@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from . import inventory, plan, stack_template
-from .aws import client, error_code, paginate, translate_errors
+from .aws import client, error_code, translate_errors
 from .models import LaunchedInstance, Operation, StackEvent, Step
 
 # How many times DeleteCluster is tried again while the agents of a just-deleted stack's
@@ -349,13 +349,8 @@ def _group_members(region, group_name):
         AutoScalingGroupNames=[group_name]
     )["AutoScalingGroups"]
     ids = [member["InstanceId"] for member in groups[0]["Instances"]] if groups else []
-    states = {}
-    if ids:
-        for reservation in paginate(
-            client("ec2", region), "describe_instances", "Reservations", InstanceIds=ids
-        ):
-            for instance in reservation["Instances"]:
-                states[instance["InstanceId"]] = instance["State"]["Name"]
+    described = inventory.ec2_instances(region, ids) if ids else {}
+    states = {instance_id: str(instance.state) for instance_id, instance in described.items()}
     return [LaunchedInstance(instance_id, states.get(instance_id, "")) for instance_id in ids]
 
 
