@@ -122,8 +122,10 @@ def raw_create(aws, name, configuration):
         for r in resources["StackResources"]
         if r["ResourceType"] == "AWS::AutoScaling::AutoScalingGroup"
     ]
-    while not raw_instances_registered(aws, name, group):
-        time.sleep(0.05)  # as fast as it can, again
+    wait_until(
+        lambda: raw_instances_registered(aws, name, group), 120,
+        f"{name}'s instance to register", interval=0.05,  # as fast as it can, again
+    )
 
 
 def raw_instances_registered(aws, cluster_name, group_name):
