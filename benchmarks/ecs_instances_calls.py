@@ -19,6 +19,8 @@ import time
 import boto3
 from botocore.config import Config
 
+from tests.e2e.waiting import wait_until
+
 REGION = "us-east-1"
 AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
 HOSTS = 1000
@@ -105,13 +107,21 @@ def best_of(runs, aws, server_pid=None):
     return total, timings, min(r[2] for r in results), min(r[3] for r in results)
 
 
-def wait_until_idle(pid):
-    """Until the local cloud spends no CPU for a second: the agent's last pass is over."""
-    while True:
+ONE_CLOCK_TICK = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_idle(pid, timeout=600):
+    """Until the local cloud spends no CPU for a second: the agent's last pass is over. Returns
+    the seconds that took; a cloud that never rests fails after timeout."""
+    started = time.perf_counter()
+
+    def idle_for_a_second():
         before = cpu_seconds(pid)
         time.sleep(1)  # measuring a span of rest
-        if cpu_seconds(pid) == before:
-            return
+        return cpu_seconds(pid) - before <= ONE_CLOCK_TICK
+
+    wait_until(idle_for_a_second, timeout, "the local cloud to rest for a second", interval=0)
+    return time.perf_counter() - started
 
 
 def cpu_seconds(pid):
