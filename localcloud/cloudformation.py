@@ -11,7 +11,7 @@ import re
 import time
 
 from moto.cloudformation import parsing
-from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.exceptions import ExportNotFound, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack, cloudformation_backends
 from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse, StackResourceDTO
@@ -378,6 +378,7 @@ def _create_resources(self):
         }
     )
     template = resource_map._resource_json_map
+    _check_imports(self)
     setattr(
         self,
         OPERATION,
@@ -797,6 +798,40 @@ def _create_stack(original, self, name, *args, **kwargs):
     except ResourceFailed as failure:
         stack = next(s for s in self.stacks.values() if s.name == name)
         return _fail_creation(stack, failure)
+    except ExportNotFound:
+        # Refused by CreateStack itself, as AWS refuses it: no stack is left behind.
+        for stack_id, stack in list(self.stacks.items()):
+            if stack.name == name:
+                del self.stacks[stack_id]
+                for export in stack.exports:
+                    self.exports.pop(export.name, None)
+        raise
+
+
+def _check_imports(stack):
+    """AWS's CreateStack refuses a template that imports an export no stack has ("No export
+    named … found.", ValidationError) before it makes anything; the imports built from
+    resources can only be known while creating, and are left to that."""
+    parameters = set(stack.template_dict.get("Parameters") or {})
+    exports = {export.name for export in stack.resource_map.cross_stack_resources.values()}
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "Fn::ImportValue":
+                    name = value
+                    if isinstance(value, dict) and value.get("Ref") in parameters:
+                        name = parsing.clean_json(value, stack.resource_map)
+                    if isinstance(name, str) and name not in exports:
+                        raise ExportNotFound(name)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for body in (stack.template_dict.get("Resources") or {}).values():
+        if "Condition" not in body:
+            walk(body)
 
 
 def _fail_creation(stack, failure, on_failure=None):

@@ -214,6 +214,12 @@ def _run_instances(original, self, image_id, count, user_data, security_group_na
         kwargs["associate_public_ip"] = str(primary["AssociatePublicIpAddress"]).lower() == "true"
     if not kwargs.get("security_group_ids") and not security_group_names and primary.get("Groups"):
         kwargs["security_group_ids"] = list(primary["Groups"])
+    if not kwargs.get("instance_type"):
+        # RunInstances' InstanceType "Default: m1.small" when neither the call nor its launch
+        # template names one (moto takes the template's when told the type is a default); an
+        # Auto Scaling group whose template names none hands moto an empty type instead.
+        kwargs["instance_type"] = "m1.small"
+        kwargs["is_instance_type_default"] = True
     reservation = original(self, image_id, count, user_data, security_group_names, **kwargs)
     _delete_on_termination_by_default(
         reservation, kwargs.get("block_device_mappings") or data.get("BlockDeviceMappings") or []

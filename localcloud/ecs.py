@@ -323,8 +323,6 @@ def cluster_description(backend, cluster, include=()):
         "runningTasksCount": sum(1 for status, _ in tasks if status == "RUNNING"),
         "pendingTasksCount": sum(1 for status, _ in tasks if status == "PENDING"),
         "activeServicesCount": sum(1 for status, _ in services if status == "ACTIVE"),
-        "statistics": [],
-        "tags": [],
         "capacityProviders": list(cluster.capacity_providers or []),
         "defaultCapacityProviderStrategy": list(cluster.default_capacity_provider_strategy or []),
     }
@@ -333,8 +331,10 @@ def cluster_description(backend, cluster, include=()):
             {"name": name, "value": str(counts.count((status, launch_type)))}
             for name, status, launch_type in STATISTICS
         ]
-    if "TAGS" in include:
-        description["tags"] = list(cluster.tags or [])
+    # Each section only when `include` names it ("If this field is omitted, this information
+    # isn't included", DescribeClusters), and no tags key for a cluster that has none.
+    if "TAGS" in include and cluster.tags:
+        description["tags"] = list(cluster.tags)
     if "SETTINGS" in include:
         description["settings"] = list(cluster.settings or [])
     if "CONFIGURATIONS" in include and cluster.configuration:

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from .cloud import auto_scaling_group, two_zone_vpc
+from .cloud import auto_scaling_group, recommended, two_zone_vpc
 
 
 def zones(aws):
@@ -79,3 +79,33 @@ def test_each_launch_and_termination_is_an_activity_newest_first(aws):
     assert aws.autoscaling.describe_scaling_activities(AutoScalingGroupName="other")[
         "Activities"
     ] == []
+
+
+def test_a_group_whose_launch_template_names_no_instance_type_launches_m1_small(aws):
+    # EC2 API Reference, RunInstances: InstanceType "Default: m1.small".
+    _, subnets = two_zone_vpc(aws)
+    template = aws.ec2.create_launch_template(
+        LaunchTemplateName="no-type", LaunchTemplateData={"ImageId": recommended(aws)["image_id"]}
+    )["LaunchTemplate"]
+
+    aws.autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="ecs",
+        MixedInstancesPolicy={"LaunchTemplate": {"LaunchTemplateSpecification": {
+            "LaunchTemplateId": template["LaunchTemplateId"], "Version": "$Default",
+        }}},
+        MinSize=2,
+        MaxSize=2,
+        VPCZoneIdentifier=",".join(subnets),
+    )
+
+    reservations = aws.ec2.describe_instances()["Reservations"]
+    assert [i["InstanceType"] for r in reservations for i in r["Instances"]] == ["m1.small"] * 2
+
+
+def test_a_launch_template_type_still_wins_over_the_default(aws):
+    _, subnets = two_zone_vpc(aws)
+
+    auto_scaling_group(aws, subnets, desired=1)
+
+    [reservation] = aws.ec2.describe_instances()["Reservations"]
+    assert reservation["Instances"][0]["InstanceType"] == "t2.micro"

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from localcloud.agent import EcsAgentEmulator
 
@@ -414,3 +415,42 @@ def test_a_resource_that_fails_to_update_rolls_the_update_back_instead_of_failin
     assert cluster_status(aws, "second") == "INACTIVE"
     template_body = aws.cloudformation.get_template(StackName=stack_id)["TemplateBody"]
     assert "missing:1" not in json.dumps(template_body)
+
+
+def importing(export_name):
+    return json.dumps({
+        "Parameters": {"Export": {"Type": "String", "Default": export_name}},
+        "Resources": {
+            "Group": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {
+                    "GroupDescription": "imports its VPC",
+                    "VpcId": {"Fn::ImportValue": {"Ref": "Export"}},
+                },
+            }
+        },
+    })
+
+
+def test_importing_an_export_no_stack_has_is_refused_by_create_stack_itself(aws):
+    # AWS answers CreateStack with ValidationError "No export named … found." and makes no stack.
+    with pytest.raises(ClientError) as refused:
+        aws.cloudformation.create_stack(StackName="importer", TemplateBody=importing("shared-vpc"))
+
+    assert refused.value.response["Error"]["Code"] == "ValidationError"
+    assert refused.value.response["Error"]["Message"] == "No export named shared-vpc found."
+    assert aws.cloudformation.describe_stacks()["Stacks"] == []
+
+
+def test_importing_an_export_another_stack_has_creates_the_stack(aws):
+    vpc_id = aws.ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    aws.cloudformation.create_stack(StackName="exporter", TemplateBody=json.dumps({
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {"Vpc": {"Value": vpc_id, "Export": {"Name": "shared-vpc"}}},
+    }))
+
+    stack_id = aws.cloudformation.create_stack(
+        StackName="importer", TemplateBody=importing("shared-vpc")
+    )["StackId"]
+
+    assert status(aws, stack_id) == "CREATE_COMPLETE"

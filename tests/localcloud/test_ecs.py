@@ -147,7 +147,8 @@ def test_describe_clusters_includes_statistics_settings_and_tags_when_asked(aws)
     assert cluster["defaultCapacityProviderStrategy"] == []
 
 
-def test_plain_describe_clusters_gives_the_counts_and_leaves_statistics_and_tags_empty(aws):
+def test_plain_describe_clusters_gives_the_counts_and_leaves_statistics_and_tags_out(aws):
+    # DescribeClusters, include: "If this field is omitted, this information isn't included."
     aws.ecs.create_cluster(clusterName="demo", tags=[{"key": "owner", "value": "lab"}])
 
     [cluster] = aws.ecs.describe_clusters(clusters=["demo"])["clusters"]
@@ -157,8 +158,16 @@ def test_plain_describe_clusters_gives_the_counts_and_leaves_statistics_and_tags
     assert cluster["pendingTasksCount"] == 0
     assert cluster["activeServicesCount"] == 0
     assert cluster["registeredContainerInstancesCount"] == 0
-    assert cluster["statistics"] == [] and cluster["tags"] == []
+    assert "statistics" not in cluster and "tags" not in cluster
     assert "settings" not in cluster
+
+
+def test_a_cluster_without_tags_has_no_tags_key_even_when_tags_are_asked_for(aws):
+    aws.ecs.create_cluster(clusterName="demo")
+
+    [cluster] = aws.ecs.describe_clusters(clusters=["demo"], include=["TAGS"])["clusters"]
+
+    assert "tags" not in cluster
 
 
 def test_describe_clusters_counts_running_tasks_by_launch_type(aws):
