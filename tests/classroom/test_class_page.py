@@ -211,3 +211,22 @@ def test_the_csv_has_a_row_per_learner_with_when_each_checkpoint_was_reached(
         ["learner", "name", *[checkpoint.name for checkpoint in CHECKPOINTS]],
         ["learner", "Ada Lovelace", "", at.isoformat(), at.isoformat(), "", "", "", "", ""],
     ]
+
+
+def test_a_learner_whose_account_aws_cannot_read_shows_aws_reason_in_their_row(
+    trainer_browser, user, aws, monkeypatch
+):
+    from clusters.aws import AwsUnavailable
+
+    def unreachable(region, name):
+        raise AwsUnavailable("Could not reach AWS: Connect timeout on endpoint URL")
+
+    monkeypatch.setattr(inventory, "cluster", unreachable)
+
+    response = trainer_browser.get(PAGE, headers=POLL)
+
+    assert response.status_code == 200
+    assert "AWS did not answer: Could not reach AWS: Connect timeout on endpoint URL" in (
+        response.content.decode()
+    )
+    assert set(icons(response.content.decode(), "learner").values()) == {"Not started"}
