@@ -30,6 +30,8 @@ COMPLETE_STACK_STATUSES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBAC
 STILL_RUNNING_STATES = ["pending", "running", "shutting-down", "stopping"]
 
 CLUSTER_EXISTS = "Cluster exists"
+# Cleaned up names the instances left running up to this many, then counts them: a cell's worth.
+MOST_INSTANCES_NAMED = 2
 
 
 class Result(NamedTuple):
@@ -229,8 +231,12 @@ def cleaned_up(account):
         return not_yet("At the end of the lab, once the cluster has been made.")
     left = [f"cluster {cluster.name}" for cluster in account.clusters]
     if account.stack is not None:
-        left.append(f"stack {account.stack.name} ({account.stack.status})")
-    left += [f"instance {i.instance_id} ({i.state})" for i in account.running_instances]
+        left.append(f"the lab's stack ({account.stack.status})")
+    running = account.running_instances
+    if len(running) > MOST_INSTANCES_NAMED:
+        left.append(f"{len(running)} instances")
+    else:
+        left += [f"instance {i.instance_id} ({i.state})" for i in running]
     if left:
         return not_yet(f"Still there: {'; '.join(left)}.")
     return REACHED

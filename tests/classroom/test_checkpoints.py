@@ -57,7 +57,9 @@ def test_the_lab_done_as_it_says_reaches_every_checkpoint_but_cleaning_up(user, 
 
     assert reached(results) == EVERY_CHECKPOINT_BUT_CLEANING_UP
     assert not results["Cleaned up"].wrong
-    assert missing(results, "Cleaned up").startswith("Still there: cluster demo-cluster; stack ")
+    assert missing(results, "Cleaned up").startswith(
+        "Still there: cluster demo-cluster; the lab's stack (CREATE_COMPLETE); instance i-"
+    )
     assert sorted(CheckpointReached.objects.values_list("checkpoint", flat=True)) == sorted(
         EVERY_CHECKPOINT_BUT_CLEANING_UP
     )
