@@ -5,7 +5,7 @@ import boto3
 
 from classroom.checkpoints import CHECKPOINTS
 from classroom.models import CheckpointReached
-from classroom.progress import check_account
+from classroom.progress import check_learner
 from clusters.models import Operation
 from tests.conftest import REGION
 
@@ -36,7 +36,7 @@ def test_the_checkpoints_are_the_labs_in_its_order():
 
 
 def test_a_learner_who_has_not_started_has_reached_nothing_and_is_told_what_comes_first(user, aws):
-    results = check_account(user, REGION).results
+    results = check_learner(user, REGION).results
 
     assert reached(results) == []
     assert missing(results, "Cluster exists") == "There is no cluster demo-cluster yet."
@@ -53,7 +53,7 @@ def test_a_learner_who_has_not_started_has_reached_nothing_and_is_told_what_come
 def test_the_lab_done_as_it_says_reaches_every_checkpoint_but_cleaning_up(user, lab_as_asked):
     lab_as_asked()
 
-    results = check_account(user, REGION).results
+    results = check_learner(user, REGION).results
 
     assert reached(results) == EVERY_CHECKPOINT_BUT_CLEANING_UP
     assert not results["Cleaned up"].wrong
@@ -68,7 +68,7 @@ def test_the_lab_done_as_it_says_reaches_every_checkpoint_but_cleaning_up(user, 
 def test_port_80_open_instead_of_22_is_named(user, lab_as_asked):
     lab_as_asked(ingress_port="80")
 
-    result = check_account(user, REGION).results["Port 22 open"]
+    result = check_learner(user, REGION).results["Port 22 open"]
 
     assert not result.reached
     assert result.wrong
@@ -78,7 +78,7 @@ def test_port_80_open_instead_of_22_is_named(user, lab_as_asked):
 def test_port_22_open_to_one_network_only_names_it(user, lab_as_asked):
     lab_as_asked(ingress_cidr="10.0.0.0/16")
 
-    result = check_account(user, REGION).results["Port 22 open"]
+    result = check_learner(user, REGION).results["Port 22 open"]
 
     assert result.missing == "Port 22 is open to 10.0.0.0/16 only, not to 0.0.0.0/0."
 
@@ -86,13 +86,13 @@ def test_port_22_open_to_one_network_only_names_it(user, lab_as_asked):
 def test_a_range_that_holds_22_is_open_on_22(user, lab_as_asked):
     lab_as_asked(ingress_port="20-25")
 
-    assert check_account(user, REGION).results["Port 22 open"].reached
+    assert check_learner(user, REGION).results["Port 22 open"].reached
 
 
 def test_another_instance_type_is_named(user, lab_as_asked):
     lab_as_asked(instance_type="t3.small")
 
-    result = check_account(user, REGION).results["t2.micro"]
+    result = check_learner(user, REGION).results["t2.micro"]
 
     assert result.wrong
     assert result.missing == "The instances are t3.small, not t2.micro."
@@ -101,7 +101,7 @@ def test_another_instance_type_is_named(user, lab_as_asked):
 def test_no_key_pair_is_wrong(user, lab_as_asked):
     lab_as_asked(key_name="")
 
-    result = check_account(user, REGION).results["Key pair set"]
+    result = check_learner(user, REGION).results["Key pair set"]
 
     assert result.wrong
     assert result.missing == "The instances have no key pair: no one can connect to them with SSH."
@@ -115,7 +115,7 @@ def test_a_new_vpc_in_two_zones_leaves_the_others_out(user, lab_cluster, ec2):
         )["AvailabilityZones"]
     )
 
-    result = check_account(user, REGION).results["Subnets in every AZ"]
+    result = check_learner(user, REGION).results["Subnets in every AZ"]
 
     assert result.wrong
     assert result.missing == (
@@ -129,7 +129,7 @@ def test_an_instance_whose_agent_never_registered_is_not_yet_registered(
     vpc, subnets = default_vpc_subnets
     finish(launch(vpc=vpc, subnet_ids=subnets), agents_register=False)
 
-    results = check_account(user, REGION).results
+    results = check_learner(user, REGION).results
 
     assert results["Stack complete"].reached
     assert missing(results, "Instance registered") == (
@@ -148,7 +148,7 @@ def test_an_agent_that_disconnected_is_named(user, lab_as_asked, agent):
     boto3.client("ec2", region_name=REGION).stop_instances(InstanceIds=[instance_id])
     agent.sync()
 
-    result = check_account(user, REGION).results["Instance registered"]
+    result = check_learner(user, REGION).results["Instance registered"]
 
     assert not result.reached
     assert result.missing == f"{instance_id} registered, but no agent is connected and active."
@@ -164,11 +164,11 @@ def test_cleaning_up_reaches_the_last_checkpoint_and_keeps_every_earlier_one(
     user, signed_in, lab_as_asked, finish
 ):
     lab_as_asked()
-    check_account(user, REGION)
+    check_learner(user, REGION)
     first_times = dict(CheckpointReached.objects.values_list("checkpoint", "reached_at"))
 
     delete_demo_cluster(signed_in, finish)
-    results = check_account(user, REGION).results
+    results = check_learner(user, REGION).results
 
     assert reached(results) == ["Cleaned up"]
     assert missing(results, "Cluster exists") == "There is no cluster demo-cluster yet."
@@ -179,7 +179,7 @@ def test_cleaning_up_reaches_the_last_checkpoint_and_keeps_every_earlier_one(
 
 def test_an_instance_left_running_is_not_cleaned_up(user, signed_in, lab_as_asked, finish, ec2):
     lab_as_asked()
-    check_account(user, REGION)
+    check_learner(user, REGION)
     delete_demo_cluster(signed_in, finish)
     ami = boto3.client("ssm", region_name=REGION).get_parameter(
         Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
@@ -188,7 +188,7 @@ def test_an_instance_left_running_is_not_cleaned_up(user, signed_in, lab_as_aske
         "Instances"
     ]
 
-    result = check_account(user, REGION).results["Cleaned up"]
+    result = check_learner(user, REGION).results["Cleaned up"]
 
     assert not result.reached
     assert result.missing == f"Still there: instance {left['InstanceId']} (running)."

@@ -149,9 +149,9 @@ def passes(monkeypatch):
     made = []
     check_account = progress.check_account
 
-    def counted(learner, region):
+    def counted(learner, region, reached_before):
         made.append(learner.get_username())
-        return check_account(learner, region)
+        return check_account(learner, region, reached_before)
 
     monkeypatch.setattr(progress, "check_account", counted)
     return made
@@ -230,3 +230,28 @@ def test_a_learner_whose_account_aws_cannot_read_shows_aws_reason_in_their_row(
         response.content.decode()
     )
     assert set(icons(response.content.decode(), "learner").values()) == {"Not started"}
+
+
+def test_the_learners_accounts_are_read_side_by_side(
+    trainer_browser, user, django_user_model, aws, monkeypatch
+):
+    """Three passes that each wait for the other two: one after the other, the first would wait
+    alone until the barrier broke."""
+    import threading
+
+    for name in ("ada", "grace"):
+        django_user_model.objects.create_user(name, password="x")
+    all_three = threading.Barrier(3, timeout=10)
+    check_account = progress.check_account
+
+    def waiting_for_the_others(learner, region, reached_before):
+        all_three.wait()
+        return check_account(learner, region, reached_before)
+
+    monkeypatch.setattr(progress, "check_account", waiting_for_the_others)
+
+    page = trainer_browser.get(PAGE, headers=POLL)
+
+    assert page.status_code == 200
+    assert not all_three.broken
+    assert learner_rows(page.content.decode()) == ["ada", "grace", "learner"]
