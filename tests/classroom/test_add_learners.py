@@ -115,3 +115,26 @@ def test_the_form_says_what_is_wrong_beside_the_field(trainer_browser, aws, name
     assert response.status_code == 200
     assert "field-invalid" in page
     assert message.replace("'", "&#x27;") in page
+
+
+def test_add_trainer_makes_a_new_trainer_who_signs_in_and_sees_the_class(db, aws):
+    out = io.StringIO()
+    call_command("add_trainer", "teacher", stdout=out)
+
+    password = re.fullmatch(r"Created trainer teacher with password (\S+)\n", out.getvalue())[1]
+    browser = Client()
+    browser.post("/login/", {"username": "teacher", "password": password})
+    assert browser.get(PAGE).status_code == 200
+
+
+def test_add_trainer_leaves_an_existing_users_password_alone(django_user_model, db):
+    django_user_model.objects.create_user("ada-lovelace", password="her-own")
+    out = io.StringIO()
+
+    call_command("add_trainer", "ada-lovelace", stdout=out)
+
+    assert out.getvalue() == "ada-lovelace is a trainer now; their password is unchanged\n"
+    assert signs_in("ada-lovelace", "her-own")
+    assert django_user_model.objects.get(username="ada-lovelace").groups.filter(
+        name="Trainers"
+    ).exists()
