@@ -16,9 +16,12 @@ from .checkpoints import CHECKPOINTS, Checkpoint, LearnerAccount
 from .learners import acting_as
 from .models import CheckpointReached
 
-# How many learners' accounts one request reads at once, each in a thread of its own: a class
-# of 30 in four rounds, each about as long as one learner's pass.
+# How many learners' accounts a web process reads at once, each in a thread of its own: a class
+# of 30 in four rounds, each about as long as one learner's pass. The threads are the process's,
+# kept between requests (with their cache connections), so trainers watching together share
+# them rather than each bringing eight more.
 PASSES_AT_ONCE = 8
+_passes = ThreadPoolExecutor(max_workers=PASSES_AT_ONCE, thread_name_prefix="class-pass")
 
 
 @dataclass(frozen=True)
@@ -118,13 +121,12 @@ def class_rows(learners, region):
     times = CheckpointReached.objects.times_by_learner(learners)
     for learner in learners:
         times.setdefault(learner.pk, {})
-    with ThreadPoolExecutor(max_workers=PASSES_AT_ONCE) as pool:
-        passes = list(
-            pool.map(
-                lambda learner: learner_pass(learner, region, frozenset(times[learner.pk])),
-                learners,
-            )
+    passes = list(
+        _passes.map(
+            lambda learner: learner_pass(learner, region, frozenset(times[learner.pk])),
+            learners,
         )
+    )
     rows = []
     for learner, found in zip(learners, passes):
         reached = times[learner.pk]
