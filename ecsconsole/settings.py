@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "resources",
     "firstrun",
     "hosts",
+    "classroom",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clusters.context_processors.console",
+                "classroom.context_processors.classroom",
             ],
         },
     },
@@ -238,6 +240,9 @@ INSTANCES_REGISTER_WITHIN_SECONDS = env_int("INSTANCES_REGISTER_WITHIN_SECONDS",
 # How long one read of a cluster from AWS (its header's DescribeClusters) answers everyone who
 # looks at it; the ECS Instances tab's fuller read lasts 5 to 15 times this (clusters/inventory.py).
 SHARED_READ_SECONDS = env_int("SHARED_READ_SECONDS", 2)
+# The Class page reads each learner's account at most once in this many seconds, however many
+# trainers watch it (classroom/progress.py); the page looks again as often.
+CLASS_READ_SECONDS = env_int("CLASS_READ_SECONDS", 5)
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Django's cache on the same Redis as Celery's broker, its keys under a prefix of their own. It

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("hosts.urls")),
     path("", include("clusters.urls")),
     path("", include("resources.urls")),
+    path("", include("classroom.urls")),
 ]
 
 # A missing page is still a console page: top bar, breadcrumb, one sentence, a way back.

@@ -437,6 +437,17 @@ class Rule:
     peer: str
     description: str
     peer_group_id: str = ""
+    # The permission's own FromPort and ToPort (None where AWS gives none: all traffic).
+    from_port: int | None = None
+    to_port: int | None = None
+
+    def lets_in(self, port, peer):
+        """Whether this inbound rule lets TCP connections to `port` in from `peer` (a CIDR)."""
+        if self.peer != peer or self.protocol not in ("tcp", "All"):
+            return False
+        if self.from_port is None or self.protocol == "All":
+            return True
+        return self.from_port <= port <= self.to_port
 
 
 PROTOCOL_NAMES = {"-1": "All", "6": "tcp", "17": "udp", "1": "icmp"}
@@ -462,7 +473,10 @@ def _rules(permissions):
         ports = _port_range(permission)
 
         def rule(peer, description, group_id=""):
-            return Rule(protocol, ports, peer, description or "", group_id)
+            return Rule(
+                protocol, ports, peer, description or "", group_id,
+                permission.get("FromPort"), permission.get("ToPort"),
+            )
 
         rules += [rule(r["CidrIp"], r.get("Description")) for r in permission.get("IpRanges", [])]
         rules += [

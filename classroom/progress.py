@@ -1,0 +1,139 @@
+"""Where each learner stands: one pass of the checkpoints over their account, shared by every
+trainer who looks and made at most once a learner every CLASS_READ_SECONDS; and the rows the Class
+page and its CSV show, reached checkpoints coming from CheckpointReached."""
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from clusters.aws import AwsError
+from clusters.inventory import shared_read
+
+from .checkpoints import CHECKPOINTS, Checkpoint, LearnerAccount
+from .learners import acting_as
+from .models import CheckpointReached
+
+# How many learners' accounts a web process reads at once, each in a thread of its own: a class
+# of 30 in four rounds, each about as long as one learner's pass. The threads are the process's,
+# kept between requests (with their cache connections), so trainers watching together share
+# them rather than each bringing eight more.
+PASSES_AT_ONCE = 8
+_passes = ThreadPoolExecutor(max_workers=PASSES_AT_ONCE, thread_name_prefix="class-pass")
+
+
+@dataclass(frozen=True)
+class Pass:
+    """The checkpoints' results over one learner's account, by checkpoint name; `error` is
+    AWS's reason when it stopped answering during the pass (the checks after it have none)."""
+
+    results: dict
+    error: str = ""
+
+
+def check_account(learner, region, reached_before=frozenset()):
+    """Run every check over the learner's account, as the learner. It reads AWS only, never the
+    database, so the passes of a class run side by side."""
+    account = LearnerAccount(region, reached_before)
+    results, error = {}, ""
+    with acting_as(learner):
+        for checkpoint in CHECKPOINTS:
+            try:
+                results[checkpoint.name] = checkpoint.check(account)
+            except AwsError as failure:
+                error = str(failure)
+                break
+    return Pass(results, error)
+
+
+def record_reached(learner, found, reached):
+    """Record the checkpoints the pass found reached that `reached` (name: time) lacks, and add
+    them to it."""
+    newly = [
+        name for name, result in found.results.items() if result.reached and name not in reached
+    ]
+    if newly:
+        at = timezone.now()
+        CheckpointReached.objects.record(learner, newly, at=at)
+        reached.update(dict.fromkeys(newly, at))
+
+
+def check_learner(learner, region):
+    """One pass over the learner's account now, unshared, with what it reached recorded."""
+    reached = CheckpointReached.objects.times_by_learner([learner]).get(learner.pk, {})
+    found = check_account(learner, region, frozenset(reached))
+    record_reached(learner, found, reached)
+    return found
+
+
+def learner_pass(learner, region, reached_before):
+    """The learner's latest pass: made again once it is CLASS_READ_SECONDS old, by whichever
+    request comes first, while every other viewer is answered with the last one."""
+    return shared_read(
+        f"classroom:{region}:learner:{learner.pk}",
+        settings.CLASS_READ_SECONDS,
+        lambda: check_account(learner, region, reached_before),
+    )
+
+
+class CellState:
+    """The status icon of a checkpoint (templates/clusters/status_icon.html)."""
+
+    REACHED = "succeeded"
+    WRONG = "failed"
+    NOT_YET = "skipped"
+
+
+@dataclass(frozen=True)
+class Cell:
+    checkpoint: Checkpoint
+    state: str
+    words: str
+    reached_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    learner: object
+    cells: tuple[Cell, ...]
+    error: str = ""
+
+    @property
+    def finished(self):
+        return all(cell.reached_at for cell in self.cells)
+
+
+def _cell(checkpoint, reached_at, result):
+    if reached_at is not None:
+        return Cell(checkpoint, CellState.REACHED, "", reached_at)
+    if result is None:
+        return Cell(checkpoint, CellState.NOT_YET, "Not read: AWS did not answer.")
+    return Cell(checkpoint, CellState.WRONG if result.wrong else CellState.NOT_YET, result.missing)
+
+
+def class_rows(learners, region):
+    """One row per learner: each checkpoint reached (with its first time), wrong or not yet.
+    The learners' passes that are due are made side by side, PASSES_AT_ONCE at a time: each
+    waits on AWS, and a class's worth one after the other would keep the page waiting."""
+    learners = list(learners)
+    times = CheckpointReached.objects.times_by_learner(learners)
+    for learner in learners:
+        times.setdefault(learner.pk, {})
+    passes = list(
+        _passes.map(
+            lambda learner: learner_pass(learner, region, frozenset(times[learner.pk])),
+            learners,
+        )
+    )
+    rows = []
+    for learner, found in zip(learners, passes):
+        reached = times[learner.pk]
+        record_reached(learner, found, reached)
+        cells = tuple(
+            _cell(checkpoint, reached.get(checkpoint.name), found.results.get(checkpoint.name))
+            for checkpoint in CHECKPOINTS
+        )
+        rows.append(LearnerRow(learner, cells, found.error))
+    return rows
