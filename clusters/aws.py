@@ -123,8 +123,10 @@ def forget_clients():
 
 # --- Who the console acts as -------------------------------------------------------------------
 
+# An IAM role's ARN: its account, its path (/ or /a/b/) and its name, in IAM's alphabet.
 ROLE_ARN_PATTERN = re.compile(
-    r"arn:aws:iam::(?P<account>[0-9]{12}):role/(?P<path>(?:[\w+=,.@-]+/)*)(?P<name>[\w+=,.@-]{1,64})",
+    r"arn:aws:iam::(?P<account>[0-9]{12}):role/"
+    r"(?P<path>(?:[\w+=,.@-]+/)*)(?P<name>[\w+=,.@-]{1,64})",
     re.ASCII,
 )
 

@@ -2,6 +2,16 @@
 
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
+
+
+def end_operations_of_no_account(apps, schema_editor):
+    """An operation recorded before each person had an account has no role to act through: one
+    still unfinished is ended (its steps never run), never run in the console's own account."""
+    Operation = apps.get_model("clusters", "Operation")
+    Operation.objects.filter(account_id="", state__in=["queued", "running"]).update(
+        state="ended", ended_at=timezone.now()
+    )
 
 
 class Migration(migrations.Migration):
@@ -54,4 +64,5 @@ class Migration(migrations.Migration):
             model_name='operation',
             constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['queued', 'running'])), fields=('account_id', 'region', 'cluster_name', 'action'), name='one_pending_operation_of_an_action_per_cluster'),
         ),
+        migrations.RunPython(end_operations_of_no_account, migrations.RunPython.noop),
     ]

@@ -18,6 +18,8 @@ from tests.conftest import REGION
 ALICES_ACCOUNT = "111111111111"
 BOBS_ACCOUNT = "222222222222"
 POLL = {"HX-Request": "true"}
+# Create Cluster's Networking only template as the lab fills it in.
+DEMO_CLUSTER = {"cluster_name": "demo-cluster", "tags-TOTAL_FORMS": "0", "tags-INITIAL_FORMS": "0"}
 
 
 @pytest.fixture
@@ -33,10 +35,7 @@ def bob(aws, learner_in):
 def create_demo_cluster(learner):
     """Create Cluster's Networking only template, as the learner submits it; its step run by a
     worker, in a thread of its own that acts for nobody until the step says whom."""
-    page = learner.browser.post(
-        "/create-cluster/fargate/",
-        {"cluster_name": "demo-cluster", "tags-TOTAL_FORMS": "0", "tags-INITIAL_FORMS": "0"},
-    )
+    page = learner.browser.post("/create-cluster/fargate/", DEMO_CLUSTER)
     assert page.status_code == 302, page.content.decode()
     operation = Operation.objects.get(pk=page.url.rstrip("/").rsplit("/", 1)[1])
     contextvars.Context().run(tasks.run_step, operation.ordered_steps[0].pk)
@@ -87,6 +86,14 @@ def test_two_learners_each_create_demo_cluster_in_their_own_account(alice, bob):
     # Nothing landed in the account of the console's own credentials.
     own = boto3.client("ecs", region_name=REGION).describe_clusters(clusters=["demo-cluster"])
     assert [c for c in own["clusters"] if c["status"] == "ACTIVE"] == []
+
+
+def test_two_learners_creating_demo_cluster_at_once_both_run_neither_queued(alice, bob):
+    alice.browser.post("/create-cluster/fargate/", DEMO_CLUSTER)
+    bob.browser.post("/create-cluster/fargate/", DEMO_CLUSTER)
+
+    running = Operation.objects.running().values_list("account_id", flat=True)
+    assert sorted(running) == [ALICES_ACCOUNT, BOBS_ACCOUNT]
 
 
 def test_each_learner_sees_only_their_own_operations(alice, bob):

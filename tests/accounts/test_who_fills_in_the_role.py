@@ -91,10 +91,12 @@ def test_no_page_acts_in_the_consoles_own_account_for_them(aws, newcomer, path):
 
 
 def test_a_poll_without_a_role_shows_the_whole_page_that_says_so(aws, newcomer):
-    page = newcomer.browser.get("/clusters/demo-cluster/ecs-instances/", headers={"HX-Request": "true"})
+    tab = "/clusters/demo-cluster/ecs-instances/"
+
+    page = newcomer.browser.get(tab, headers={"HX-Request": "true"})
 
     assert page.status_code == 403
-    assert page["HX-Redirect"] == "/clusters/demo-cluster/ecs-instances/"
+    assert page["HX-Redirect"] == tab
 
 
 def test_an_admin_without_a_role_still_reaches_django_admin_to_give_roles(

@@ -8,7 +8,7 @@ from accounts.models import AwsIdentity, validate_role_arn
 
 
 class Command(BaseCommand):
-    help = "Set the IAM role ARN the console assumes for a user: set_role_arn <username> <role-arn>."
+    help = "Set the IAM role ARN the console assumes for a user."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
