@@ -14,7 +14,7 @@ import datetime
 import functools
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import boto3
 import botocore.session
@@ -194,8 +194,9 @@ def current_person():
 @dataclass(frozen=True)
 class AssumedCredentials:
     access_key_id: str
-    secret_access_key: str
-    session_token: str
+    # Secrets: never in a log line, a traceback or an error page.
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
     expires_at: datetime.datetime
 
 
