@@ -8,7 +8,9 @@ import contextvars
 import boto3
 import pytest
 
-from clusters import tasks
+from django.core.cache import cache
+
+from clusters import inventory, provisioning, tasks
 from clusters.aws import acting_for, assumed_credentials, client
 from clusters.models import Operation
 from hosts.models import HostReading
@@ -171,3 +173,24 @@ def test_a_learner_cannot_follow_anothers_host_reading_by_its_number(alice, bob)
 
     assert alice.browser.get(f"/host-readings/{reading.pk}/").status_code == 302
     assert bob.browser.get(f"/host-readings/{reading.pk}/").status_code == 404
+
+
+def test_the_beat_ends_a_learners_finished_operation_acting_for_them(alice, settings):
+    settings.SHARED_READ_SECONDS = 60
+    alice.browser.post("/create-cluster/fargate/", DEMO_CLUSTER)
+    operation = Operation.objects.get(account_id=ALICES_ACCOUNT)
+    # Its worker ran its one step, then died before ending the operation.
+    step = operation.ordered_steps[0]
+    assert step.claim()
+    with acting_for(alice.person):
+        provisioning.run(step)
+    alice.browser.get("/clusters/demo-cluster/")  # read once, kept for everyone for 60 s
+    with acting_for(alice.person):
+        read_of_her_cluster = inventory._cluster_key(REGION, "cluster", "demo-cluster")
+    assert cache.get(read_of_her_cluster) is not None
+
+    contextvars.Context().run(tasks.resume_unfinished_work)
+
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.ENDED
+    assert cache.get(read_of_her_cluster) is None  # forgotten, in her account's keys
