@@ -21,6 +21,7 @@ from tests.conftest import (  # noqa: F401  (fixtures, found by name)
     fast_password_hashing,
     lab_data,
     options,
+    people_work_in_the_tests_account,
     signed_in,
     user,
 )
@@ -31,9 +32,9 @@ def local_cloud(monkeypatch):
     """The local cloud over HTTP, as `make run` serves it, for the console's boto3 clients."""
     with running_local_cloud() as endpoint_url:
         monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint_url)
-        aws_module.client.cache_clear()
+        aws_module.forget_clients()
         yield endpoint_url
-        aws_module.client.cache_clear()
+        aws_module.forget_clients()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 
 A trainer's next lab adds rows to CHECKPOINTS, not code paths: a check is a function of a
 LearnerAccount, which reads AWS through the console's own readers, each part at most once a pass
-whichever checks ask for it, in whatever account the console acts in (classroom.learners.acting_as).
+whichever checks ask for it, in the learner's own account (classroom.progress.check_account acts
+for them).
 """
 
 import functools

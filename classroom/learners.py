@@ -1,7 +1,6 @@
-"""Who trains, who learns, making learners in bulk, and acting in a learner's AWS account."""
+"""Who trains, who learns, and making learners in bulk."""
 
 import secrets
-from contextlib import contextmanager
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
@@ -33,19 +32,6 @@ def learners():
 
 def make_trainer(user):
     user.groups.add(Group.objects.get_or_create(name=TRAINERS_GROUP)[0])
-
-
-@contextmanager
-def acting_as(learner):
-    """Run the block in the learner's own AWS account: every clusters/aws.py client made inside
-    it acts as the learner.
-
-    Today every console user shares the server's one AWS identity, so this does nothing. Issue
-    12 §1 gives each user a role and makes clusters/aws.py's clients act as "the current person"
-    through a contextvar that its middleware and the tasks set: when it lands, this sets that
-    contextvar to `learner` for the block (and resets it after). It is the classroom's only
-    place that needs to know how."""
-    yield
 
 
 class NewLearner(NamedTuple):

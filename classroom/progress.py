@@ -9,11 +9,11 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from clusters.aws import AwsError
+from accounts.models import NoAwsAccount, person_for
+from clusters.aws import AwsError, acting_for
 from clusters.inventory import shared_read
 
 from .checkpoints import CHECKPOINTS, Checkpoint, LearnerAccount
-from .learners import acting_as
 from .models import CheckpointReached
 
 # How many learners' accounts a web process reads at once, each in a thread of its own: a class
@@ -33,12 +33,13 @@ class Pass:
     error: str = ""
 
 
-def check_account(learner, region, reached_before=frozenset()):
-    """Run every check over the learner's account, as the learner. It reads AWS only, never the
-    database, so the passes of a class run side by side."""
+def check_account(person, region, reached_before=frozenset()):
+    """Run every check over the account of the learner `person` (clusters.aws.Person), acting
+    as them. It reads AWS only, never the database, so the passes of a class run side by side
+    in threads of their own (the person is found beforehand, in the request's thread)."""
     account = LearnerAccount(region, reached_before)
     results, error = {}, ""
-    with acting_as(learner):
+    with acting_for(person):
         for checkpoint in CHECKPOINTS:
             try:
                 results[checkpoint.name] = checkpoint.check(account)
@@ -63,19 +64,29 @@ def record_reached(learner, found, reached):
 def check_learner(learner, region):
     """One pass over the learner's account now, unshared, with what it reached recorded."""
     reached = CheckpointReached.objects.times_by_learner([learner]).get(learner.pk, {})
-    found = check_account(learner, region, frozenset(reached))
+    found = check_account(person_for(learner), region, frozenset(reached))
     record_reached(learner, found, reached)
     return found
 
 
-def learner_pass(learner, region, reached_before):
+def learner_pass(learner, person, region, reached_before):
     """The learner's latest pass: made again once it is CLASS_READ_SECONDS old, by whichever
-    request comes first, while every other viewer is answered with the last one."""
+    request comes first, while every other viewer is answered with the last one. A learner
+    without an AWS account yet (an admin gives one) has a pass that says so."""
+    if isinstance(person, NoAwsAccount):
+        return Pass({}, "No AWS account yet: an admin gives this learner a role to work in.")
     return shared_read(
         f"classroom:{region}:learner:{learner.pk}",
         settings.CLASS_READ_SECONDS,
-        lambda: check_account(learner, region, reached_before),
+        lambda: check_account(person, region, reached_before),
     )
+
+
+def _person_or_why_not(learner):
+    try:
+        return person_for(learner)
+    except NoAwsAccount as missing:
+        return missing
 
 
 class CellState:
@@ -121,10 +132,14 @@ def class_rows(learners, region):
     times = CheckpointReached.objects.times_by_learner(learners)
     for learner in learners:
         times.setdefault(learner.pk, {})
+    people = [_person_or_why_not(learner) for learner in learners]
     passes = list(
         _passes.map(
-            lambda learner: learner_pass(learner, region, frozenset(times[learner.pk])),
+            lambda learner, person: learner_pass(
+                learner, person, region, frozenset(times[learner.pk])
+            ),
             learners,
+            people,
         )
     )
     rows = []

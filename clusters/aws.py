@@ -1,13 +1,20 @@
 """The one place the console meets AWS: every boto3 client, and the one error AWS failures become.
 
 The endpoint follows boto3's own configuration (AWS_ENDPOINT_URL, profiles, credentials chain),
-so the same code talks to AWS or to the local cloud.
+so the same code talks to AWS or to the local cloud. Every client acts as one person: the
+console's own credentials only ever call STS AssumeRole into that person's role (a request's
+signed-in person, a worker's person who started the operation), and the client is made with
+the credentials AssumeRole gave.
 """
 
+import collections
+import contextlib
+import contextvars
 import datetime
 import functools
+import re
 import threading
-import weakref
+from dataclasses import dataclass, field
 
 import boto3
 import botocore.session
@@ -67,9 +74,21 @@ class AwsUnavailable(AwsError):
         super().__init__(message, code=code, retryable=True)
 
 
-@functools.lru_cache(maxsize=64)
+# Clients are costly to make (botocore builds each from its service model) and thread-safe: one
+# per service, region and set of credentials, the least used dropped past the bound. A class of
+# 30 people each in 6 to 8 services fits; credentials renewed leave their old clients to age out.
+CLIENTS_KEPT = 512
+
+
 def client(service, region):
-    """A boto3 client for one service and region (clients are thread-safe; sessions are not)."""
+    """A boto3 client for one service and region, acting as the current person."""
+    return _client(service, region, assumed_credentials(current_person()))
+
+
+@functools.lru_cache(maxsize=CLIENTS_KEPT)
+def _client(service, region, credentials):
+    """A client made with the assumed credentials, or, for None, the console's own credentials
+    (boto3's chain), which only AssumeRole uses."""
     config = Config(
         region_name=region,
         retries={"mode": "standard", "max_attempts": settings.AWS_MAX_ATTEMPTS},
@@ -84,7 +103,141 @@ def client(service, region):
     session.get_component("response_parser_factory").set_parser_defaults(
         timestamp_parser=parse_timestamp
     )
-    return boto3.session.Session(botocore_session=session).client(service, config=config)
+    keys = {}
+    if credentials is not None:
+        keys = {
+            "aws_access_key_id": credentials.access_key_id,
+            "aws_secret_access_key": credentials.secret_access_key,
+            "aws_session_token": credentials.session_token,
+        }
+    return boto3.session.Session(botocore_session=session).client(service, config=config, **keys)
+
+
+def forget_clients():
+    """Drop every client and every assumed credential: the next call assumes the role again
+    (after the endpoint or the console's own credentials changed)."""
+    _client.cache_clear()
+    with _credentials_lock:
+        _credentials.clear()
+
+
+# --- Who the console acts as -------------------------------------------------------------------
+
+# An IAM role's ARN: its account, its path (/ or /a/b/) and its name, in IAM's alphabet.
+ROLE_ARN_PATTERN = re.compile(
+    r"arn:aws:iam::(?P<account>[0-9]{12}):role/"
+    r"(?P<path>(?:[\w+=,.@-]+/)*)(?P<name>[\w+=,.@-]{1,64})",
+    re.ASCII,
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone the console acts for: their name (the role session's name, so AWS's own records
+    say who did what) and the role they work through, in their own account."""
+
+    username: str
+    role_arn: str
+
+    @property
+    def account_id(self):
+        return ROLE_ARN_PATTERN.fullmatch(self.role_arn).group("account")
+
+    @property
+    def role_session_name(self):
+        """The username in AssumeRole's alphabet ([\\w+=,.@-], 2 to 64 characters)."""
+        name = re.sub(r"[^\w+=,.@-]", "-", self.username, flags=re.ASCII)[:64]
+        return name if len(name) >= 2 else f"{name}--"[:2]
+
+
+class NobodyToActFor(RuntimeError):
+    """AWS was called outside a request or a worker step: no person to act for. A fault of the
+    console's own, never a reason to fall back on the console's own account."""
+
+
+_acting_for = contextvars.ContextVar("acting_for", default=None)
+
+
+class _Acting:
+    """The person of a request, found only when something first calls AWS for them: a page that
+    reads only the console's rows (the Launch status poll) costs no look-up."""
+
+    def __init__(self, who):
+        self._who = who
+
+    @functools.cached_property
+    def person(self):
+        return self._who() if callable(self._who) else self._who
+
+
+@contextlib.contextmanager
+def acting_for(who):
+    """Every AWS call in the block acts for `who`: a Person, or a function that gives one when
+    first needed (and may raise to say there is none)."""
+    token = _acting_for.set(_Acting(who))
+    try:
+        yield
+    finally:
+        _acting_for.reset(token)
+
+
+def current_person():
+    acting = _acting_for.get()
+    if acting is None:
+        raise NobodyToActFor("AWS was called with nobody to act for")
+    return acting.person
+
+
+# --- The person's credentials: AssumeRole, kept until shortly before they expire --------------
+
+
+@dataclass(frozen=True)
+class AssumedCredentials:
+    access_key_id: str
+    # Secrets: never in a log line, a traceback or an error page.
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    expires_at: datetime.datetime
+
+
+# Credentials are taken again this long before AWS says they expire, so no call is signed with
+# credentials that lapse on the way.
+CREDENTIALS_RENEWED_BEFORE = datetime.timedelta(minutes=5)
+# Only in this process's memory, never in the database or the cache: they are secrets.
+_credentials = collections.OrderedDict()  # Person -> AssumedCredentials, oldest use first
+_credentials_lock = threading.Lock()
+CREDENTIALS_KEPT = 1024
+
+
+def assumed_credentials(person):
+    """The person's credentials: STS AssumeRole into their role with the console's own
+    credentials, kept per person until CREDENTIALS_RENEWED_BEFORE their expiry."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    with _credentials_lock:
+        known = _credentials.get(person)
+        if known is not None and now < known.expires_at - CREDENTIALS_RENEWED_BEFORE:
+            _credentials.move_to_end(person)
+            return known
+    try:
+        answer = _client("sts", settings.AWS_REGION, None).assume_role(
+            RoleArn=person.role_arn,
+            RoleSessionName=person.role_session_name,
+            DurationSeconds=settings.AWS_ROLE_SESSION_SECONDS,
+        )["Credentials"]
+    except BOTOCORE_ERRORS as error:
+        raise as_aws_error(error) from error
+    fresh = AssumedCredentials(
+        access_key_id=answer["AccessKeyId"],
+        secret_access_key=answer["SecretAccessKey"],
+        session_token=answer["SessionToken"],
+        expires_at=answer["Expiration"],
+    )
+    with _credentials_lock:
+        _credentials[person] = fresh
+        _credentials.move_to_end(person)
+        while len(_credentials) > CREDENTIALS_KEPT:
+            _credentials.popitem(last=False)
+    return fresh
 
 
 def parse_timestamp(value):
@@ -105,26 +258,10 @@ def parse_timestamp(value):
 _service_models = botocore.session.Session().get_component("data_loader")
 
 
-# The account each set of credentials belongs to, by the STS client made with them: asked once
-# per process and credentials (a new client, after the credentials change, asks again).
-_accounts = weakref.WeakKeyDictionary()
-_accounts_lock = threading.Lock()
-
-
 def account_id():
-    """The AWS account the console's credentials act in (STS GetCallerIdentity, asked once):
-    what is read from AWS is shared between the people of one account only."""
-    sts = client("sts", settings.AWS_REGION)
-    with _accounts_lock:
-        known = _accounts.get(sts)
-    if known is None:
-        try:
-            known = sts.get_caller_identity()["Account"]
-        except BOTOCORE_ERRORS as error:
-            raise as_aws_error(error) from error
-        with _accounts_lock:
-            _accounts[sts] = known
-    return known
+    """The AWS account of the person the console acts for (their role's): what is read from AWS
+    is shared between the people of one account only."""
+    return current_person().account_id
 
 
 def error_code(error):

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from .aws import Person, current_person
 from .configuration import ClusterConfiguration, DeleteRequest, ScaleRequest
 from .stack_template import LogicalId, stack_name_for
 
@@ -44,11 +45,16 @@ class OperationQuerySet(models.QuerySet):
     def launches(self):
         return self.filter(action=Operation.Action.CREATE)
 
-    def for_cluster(self, region, cluster_name):
-        return self.filter(region=region, cluster_name=cluster_name)
+    def in_account(self, account_id):
+        """Operations asked in one AWS account (a value, or an expression such as
+        AwsIdentity.objects.account_of(user)): nobody sees another account's."""
+        return self.filter(account_id=account_id)
 
-    def in_region(self, region):
-        return self.filter(region=region)
+    def for_cluster(self, account_id, region, cluster_name):
+        return self.filter(account_id=account_id, region=region, cluster_name=cluster_name)
+
+    def in_region(self, account_id, region):
+        return self.filter(account_id=account_id, region=region)
 
     def unfinished(self):
         """Operations running, or queued behind one that is."""
@@ -59,8 +65,10 @@ class OperationQuerySet(models.QuerySet):
 
     def with_steps(self, pk):
         """The operation numbered pk with its steps, in one query (the status poll's budget is
-        the session, the user and this), or None."""
-        steps = list(Step.objects.filter(operation_id=pk).select_related("operation"))
+        the session, the user and this), or None; only among this queryset's operations."""
+        steps = list(
+            Step.objects.filter(operation_id=pk, operation__in=self).select_related("operation")
+        )
         if not steps:
             return None  # every operation is recorded with its steps: there is none
         operation = steps[0].operation
@@ -82,9 +90,12 @@ class OperationQuerySet(models.QuerySet):
         starts when that one ends. Asked again while the same is still on its way (a double
         submit), nothing new is recorded: the submission names the operation already there.
         The database's constraints decide between two requests that arrive together.
+        It is recorded in the account of the person the console acts for, with their role, which
+        the workers assume to run its steps.
         """
+        person = current_person()
         for _ in range(2):
-            pending = self.for_cluster(region, cluster_name).unfinished()
+            pending = self.for_cluster(person.account_id, region, cluster_name).unfinished()
             same = pending.filter(action=action).first()
             if same is not None:
                 return Submission(same, is_new=False)
@@ -96,6 +107,8 @@ class OperationQuerySet(models.QuerySet):
                         template=template,
                         cluster_name=cluster_name,
                         region=region,
+                        account_id=person.account_id,
+                        role_arn=person.role_arn,
                         config=request.to_json(),
                         created_by=user,
                         state=state,
@@ -130,6 +143,9 @@ class Operation(models.Model):
     template = models.CharField(max_length=20, choices=Template.choices, blank=True)
     cluster_name = models.CharField(max_length=255)
     region = models.CharField(max_length=32)
+    # The account it acts in and the role its steps are run with (the person who asked's).
+    account_id = models.CharField(max_length=12)
+    role_arn = models.CharField(max_length=2048)
     config = models.JSONField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField(default=timezone.now)
@@ -141,13 +157,14 @@ class Operation(models.Model):
         ordering = ["-created_at"]
         constraints = [
             # What makes "one operation on a cluster at a time" hold when two requests race.
+            # Each account's demo-cluster is its own: a cluster is named within its account.
             models.UniqueConstraint(
-                fields=["region", "cluster_name"],
+                fields=["account_id", "region", "cluster_name"],
                 condition=Q(state="running"),
                 name="one_running_operation_per_cluster",
             ),
             models.UniqueConstraint(
-                fields=["region", "cluster_name", "action"],
+                fields=["account_id", "region", "cluster_name", "action"],
                 condition=Q(state__in=["queued", "running"]),
                 name="one_pending_operation_of_an_action_per_cluster",
             ),
@@ -167,7 +184,7 @@ class Operation(models.Model):
             if not ended:
                 return None
             queued = (
-                Operation.objects.for_cluster(self.region, self.cluster_name)
+                Operation.objects.for_cluster(self.account_id, self.region, self.cluster_name)
                 .filter(state=self.State.QUEUED)
                 .order_by("created_at")
                 .first()
@@ -183,7 +200,16 @@ class Operation(models.Model):
         """The operation this queued one waits for, or None."""
         if self.state != self.State.QUEUED:
             return None
-        return Operation.objects.for_cluster(self.region, self.cluster_name).running().first()
+        return (
+            Operation.objects.for_cluster(self.account_id, self.region, self.cluster_name)
+            .running()
+            .first()
+        )
+
+    @property
+    def person(self):
+        """Who its steps act for: the person who asked, through the role recorded with it."""
+        return Person(self.created_by.get_username(), self.role_arn)
 
     def get_absolute_url(self):
         return reverse("clusters:operation", args=[self.pk])
@@ -499,8 +525,8 @@ class Step(models.Model):
 
 
 class DeregistrationQuerySet(models.QuerySet):
-    def for_cluster(self, region, cluster_name):
-        return self.filter(region=region, cluster_name=cluster_name)
+    def for_cluster(self, account_id, region, cluster_name):
+        return self.filter(account_id=account_id, region=region, cluster_name=cluster_name)
 
     def ec2_instance_ids(self):
         return frozenset(self.values_list("ec2_instance_id", flat=True))
@@ -513,6 +539,7 @@ class Deregistration(models.Model):
     tab reads these rows to tell that steady state from an agent that is still starting.
     """
 
+    account_id = models.CharField(max_length=12)
     region = models.CharField(max_length=32)
     cluster_name = models.CharField(max_length=255)
     container_instance_arn = models.CharField(max_length=255)
@@ -524,7 +551,7 @@ class Deregistration(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["region", "cluster_name"])]
+        indexes = [models.Index(fields=["account_id", "region", "cluster_name"])]
 
     def __str__(self):
         return f"{self.container_instance_arn} out of {self.cluster_name} ({self.region})"

@@ -318,7 +318,7 @@ def watch_instances_register(step):
         step.mark_succeeded(f"{joined} of {desired} instances registered with cluster {name}", **counts)
         return None
     waited = (timezone.now() - step.started_at).total_seconds() if step.started_at else 0
-    queued_behind = Operation.objects.for_cluster(region, name).filter(
+    queued_behind = Operation.objects.for_cluster(operation.account_id, region, name).filter(
         state=Operation.State.QUEUED
     ).exists()
     if waited >= settings.INSTANCES_REGISTER_WITHIN_SECONDS or queued_behind:

@@ -12,7 +12,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import inventory, provisioning
-from .aws import AwsError, AwsUnavailable
+from .aws import AwsError, AwsUnavailable, acting_for
 from .models import Operation, Step
 
 logger = logging.getLogger(__name__)
@@ -33,9 +33,15 @@ def run_step(self, step_id):
 
 def _run_one_step(task, step_id):
     """Claim and run one step; return the id of the step to run next in this task, if any."""
-    step = Step.objects.select_related("operation").filter(pk=step_id).first()
+    step = Step.objects.select_related("operation__created_by").filter(pk=step_id).first()
     if step is None or not step.claim():
         return None  # ended, or another worker has it: claims make a duplicate message harmless
+    # The step acts for the person who asked, in their account, through the role recorded.
+    with acting_for(step.operation.person):
+        return _run_claimed_step(task, step)
+
+
+def _run_claimed_step(task, step):
     try:
         with keeping_the_lease(step):
             look_again_in = provisioning.run(step)
@@ -148,9 +154,10 @@ def resume_unfinished_work():
     done = Operation.objects.running().filter(
         ~models.Exists(unfinished) | models.Exists(failed)
     )
-    for operation in done:
+    for operation in done.select_related("created_by"):
         logger.info("Ending operation %s, whose steps have all ended", operation.pk)
-        end_operation(operation)
+        with acting_for(operation.person):
+            end_operation(operation)
     stalled = Step.objects.ready_to_run(now).filter(updated_at__lt=now - RESEND_AFTER)
     for step_id in stalled.values_list("pk", flat=True):
         logger.info("Resuming step %s", step_id)

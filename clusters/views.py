@@ -17,8 +17,10 @@ from django_htmx.http import (
     trigger_client_event,
 )
 
+from accounts.models import AwsIdentity
+
 from . import charts, inventory, plan, provisioning
-from .aws import AwsError
+from .aws import AwsError, account_id
 from .configuration import DeleteRequest, ScaleRequest
 from .forms import (
     DeleteClusterForm,
@@ -82,7 +84,7 @@ def cluster_list(request):
     except AwsError as aws_error:
         clusters, error = [], str(aws_error)
     # Kept after a cluster is gone, so a delete's own status page stays reachable.
-    recent = Operation.objects.in_region(request.region).prefetch_related("steps")[
+    recent = Operation.objects.in_region(account_id(), request.region).prefetch_related("steps")[
         :RECENT_OPERATIONS_LENGTH
     ]
     context = {"clusters": clusters, "error": error, "recent_operations": recent}
@@ -160,7 +162,10 @@ def _field_messages(request, form, tags, name):
 
 
 def operation_status(request, pk):
-    operation = Operation.objects.with_steps(pk)
+    # Only the person's account's: another's operation is not there, whatever its number. The
+    # account is read inside the one query, so the poll stays at three.
+    in_their_account = Operation.objects.in_account(AwsIdentity.objects.account_of(request.user))
+    operation = in_their_account.with_steps(pk)
     if operation is None:
         raise NotFound(f"There is no launch, scaling or deletion numbered {pk}.")
     context = {"operation": operation}
@@ -277,7 +282,7 @@ def _tab_content(request, tab, cluster, stack, query, busy=False):
             cluster,
             group_name=stack.auto_scaling_group if stack else None,
             deregistered=Deregistration.objects.for_cluster(
-                region, cluster.name
+                account_id(), region, cluster.name
             ).ec2_instance_ids(),
             busy=busy,
         )
@@ -359,7 +364,9 @@ def cluster_detail(request, cluster, stack, tab="services"):
 def _cluster_page(request, cluster, stack, tab, **extra):
     """The cluster page at one tab, or (asked by htmx) its body alone, tabs and tab included."""
     query = request.GET.get("q", "").strip()
-    operations = list(Operation.objects.for_cluster(request.region, cluster.name).unfinished())
+    operations = list(
+        Operation.objects.for_cluster(account_id(), request.region, cluster.name).unfinished()
+    )
     context = {
         "cluster": cluster,
         "stack": stack,
@@ -421,7 +428,7 @@ def _history(region, cluster_name):
     """The operations asked of the cluster, newest first, and the launch whose Cluster
     Resources the page lists (read from its rows: no AWS call)."""
     history = list(
-        Operation.objects.for_cluster(region, cluster_name).prefetch_related("steps")[
+        Operation.objects.for_cluster(account_id(), region, cluster_name).prefetch_related("steps")[
             :CLUSTER_HISTORY_LENGTH
         ]
     )
@@ -486,6 +493,7 @@ def deregister_container_instance(request, cluster, stack, instance_id):
             form.add_error(None, str(error))
         else:
             Deregistration.objects.create(
+                account_id=account_id(),
                 region=request.region,
                 cluster_name=cluster.name,
                 container_instance_arn=instance.arn,

@@ -62,6 +62,15 @@ def env_pair(name, default):
     return tuple(items)
 
 
+def env_choice(name, default, choices):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def env_database(name, conn_max_age):
     """The database a URL names (postgres://user:password@host:5432/name), or None when unset.
     A connection is kept conn_max_age seconds across requests and tasks, checked before reuse."""
@@ -99,6 +108,7 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = env_pair("SECURE_PROXY_SSL_HEADER", None)
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -115,6 +125,7 @@ INSTALLED_APPS = [
     "firstrun",
     "hosts",
     "classroom",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +141,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "clusters.middleware.RegionMiddleware",
+    # After authentication: every AWS call of the request acts for the signed-in person.
+    "accounts.middleware.ActingForThePersonMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -225,6 +238,19 @@ STORAGES = {
 # AWS. boto3 itself reads AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID and friends; the console only
 # needs to know the region to start in and how patient to be.
 AWS_REGION = env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION", "us-east-1"))
+# Whose AWS account each person works in. The console acts for each person through STS
+# AssumeRole into the role ARN kept for them (accounts.AwsIdentity), with its own credentials as
+# the source; the only difference is who fills in the ARN:
+#   admin-assigned  an admin enters it (Django admin, `manage.py set_role_arn`); a person without
+#                   one is told so, and nothing is done in the console's own account. Real AWS.
+#   per-user-local  each person is given a role in a fresh 12-digit account of their own the
+#                   first time they need one: the local cloud (scripts/run sets it).
+CONSOLE_ACCOUNTS = env_choice(
+    "CONSOLE_ACCOUNTS", "admin-assigned", ["admin-assigned", "per-user-local"]
+)
+# How long each assumed role's credentials last (AssumeRole's DurationSeconds, 900 at least);
+# they are taken again 5 minutes before they expire.
+AWS_ROLE_SESSION_SECONDS = env_int("AWS_ROLE_SESSION_SECONDS", 3600)
 AWS_MAX_ATTEMPTS = env_int("AWS_MAX_ATTEMPTS", 5)
 AWS_CONNECT_TIMEOUT = env_int("AWS_CONNECT_TIMEOUT", 5)
 AWS_READ_TIMEOUT = env_int("AWS_READ_TIMEOUT", 30)

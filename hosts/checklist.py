@@ -11,7 +11,7 @@ from enum import StrEnum
 from django.urls import reverse
 
 from clusters import inventory
-from clusters.aws import AwsError, client, paginate, translate_errors
+from clusters.aws import AwsError, account_id, client, paginate, translate_errors
 from clusters.models import Operation
 from clusters.stack_template import ECS_INSTANCE_ROLE_POLICY, stack_name_for
 
@@ -88,7 +88,7 @@ def read_parts(region, cluster):
             for image in client("ec2", region).describe_images(ImageIds=image_ids)["Images"]
         }
     parts.stack = inventory.wizard_stack(region, cluster.name)
-    launch = Operation.objects.for_cluster(region, cluster.name).launches().first()
+    launch = Operation.objects.for_cluster(account_id(), region, cluster.name).launches().first()
     if launch is not None and launch.request.network is not None:
         parts.expected_ingress = launch.request.network.ingress
     if parts.stack and parts.stack.auto_scaling_group:
@@ -165,7 +165,7 @@ def _container_instance_link(cluster_name, container_instance):
 
 
 def _launch_status_link(region, cluster_name):
-    launch = Operation.objects.for_cluster(region, cluster_name).launches().first()
+    launch = Operation.objects.for_cluster(account_id(), region, cluster_name).launches().first()
     return Link("Launch status", launch.get_absolute_url()) if launch else None
 
 

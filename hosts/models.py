@@ -9,8 +9,8 @@ from .commands import Document, LabCommand
 
 
 class HostReadingQuerySet(models.QuerySet):
-    def of_instance(self, region, ec2_instance_id):
-        return self.filter(region=region, ec2_instance_id=ec2_instance_id)
+    def of_instance(self, account_id, region, ec2_instance_id):
+        return self.filter(account_id=account_id, region=region, ec2_instance_id=ec2_instance_id)
 
     def latest_first(self):
         return self.order_by("-requested_at", "-pk")
@@ -20,6 +20,7 @@ class HostReading(models.Model):
     """One look at a host: the lab's commands sent together through SSM Run Command, or AWS's
     reason for refusing them."""
 
+    account_id = models.CharField(max_length=12)
     region = models.CharField(max_length=32)
     cluster_name = models.CharField(max_length=255)
     ec2_instance_id = models.CharField(max_length=32)

@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 from botocore.exceptions import ClientError
 
-from clusters.aws import AwsError, client, error_code, translate_errors
+from clusters.aws import AwsError, account_id, client, error_code, translate_errors
 
 from .commands import Document, Invocation, LabCommand
 
@@ -100,6 +100,7 @@ def start_reading(region, cluster_name, host, user):
     document = host.document
     instance_id = host.ec2_instance_id
     reading = HostReading.objects.create(
+        account_id=account_id(),
         region=region,
         cluster_name=cluster_name,
         ec2_instance_id=instance_id,

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from clusters import inventory
-from clusters.aws import AwsError
+from clusters.aws import AwsError, account_id
 from clusters.forms import is_container_instance_id
 from clusters.views import NotFound, with_cluster
 from resources.forms import ResourceKind, is_resource_id
@@ -86,7 +86,10 @@ def _start_reading(request, cluster, host, back):
 @require_GET
 def host_reading(request, pk):
     """A reading as it stands: polled by the panel until every command has ended."""
-    reading = get_object_or_404(HostReading, pk=pk, region=request.region)
+    # Only the person's account's readings: another's is not there, whatever its number.
+    reading = get_object_or_404(
+        HostReading, pk=pk, account_id=account_id(), region=request.region
+    )
     error = None
     if not reading.has_ended:
         try:

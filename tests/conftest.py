@@ -3,16 +3,23 @@ signed-in person."""
 
 import boto3
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db.models.signals import post_save
 from moto import mock_aws
 
 import localcloud
-from clusters.aws import client
+from clusters.aws import Person, acting_for, forget_clients
 from clusters.forms import WizardOptions
 from clusters.inventory import INSTANCE_TYPE_CATALOGUE_KEY
 from clusters.middleware import ecs_regions
 
 REGION = "us-east-1"
+# Until the local cloud serves other accounts to the tests, every test person works in moto's
+# default account, where the tests' own boto3 calls (made with the environment's keys) land.
+TESTS_ROLE_ARN = "arn:aws:iam::123456789012:role/ECSConsoleTests"
+# The person a test acts as when it calls the console's code directly: the `user` fixture's.
+LEARNER = "learner"
 
 
 def pytest_collection_modifyitems(items):
@@ -56,14 +63,35 @@ def cache_of_its_own(settings):
         _catalogues_read.update(cache.get_many(keys))
 
 
+@pytest.fixture(autouse=True)
+def people_work_in_the_tests_account(settings):
+    """Each user a test makes is given the tests' role, as an admin would give one, and what a
+    test calls directly acts for the learner its requests sign in as."""
+    settings.CONSOLE_ACCOUNTS = "admin-assigned"
+
+    def give_the_tests_role(sender, instance, created, raw=False, **kwargs):
+        from accounts.models import AwsIdentity
+
+        if created and not raw:
+            AwsIdentity.objects.create(user=instance, role_arn=TESTS_ROLE_ARN)
+
+    user_model = get_user_model()
+    post_save.connect(give_the_tests_role, sender=user_model, dispatch_uid="tests-role")
+    try:
+        with acting_for(Person(LEARNER, TESTS_ROLE_ARN)):
+            yield
+    finally:
+        post_save.disconnect(sender=user_model, dispatch_uid="tests-role")
+
+
 @pytest.fixture
 def aws():
     """In-process AWS (moto) with the local cloud's fixes, so it behaves as AWS documents."""
-    client.cache_clear()
+    forget_clients()
     with mock_aws():
         localcloud.install()
         yield
-    client.cache_clear()
+    forget_clients()
 
 
 @pytest.fixture
@@ -107,7 +135,7 @@ def lab_data(options):
 
 @pytest.fixture
 def user(django_user_model):
-    return django_user_model.objects.create_user("learner", password="practise-ecs")
+    return django_user_model.objects.create_user(LEARNER, password="practise-ecs")
 
 
 @pytest.fixture

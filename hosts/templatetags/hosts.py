@@ -3,6 +3,8 @@
 from django import template
 from django.urls import reverse
 
+from clusters.aws import account_id
+
 from ..commands import LabCommand
 from ..models import HostReading
 from ..runcommand import Host
@@ -12,7 +14,7 @@ register = template.Library()
 
 def latest_reading(region, ec2_instance_id):
     return (
-        HostReading.objects.of_instance(region, ec2_instance_id)
+        HostReading.objects.of_instance(account_id(), region, ec2_instance_id)
         .latest_first()
         .prefetch_related("commands")
         .first()

@@ -149,9 +149,9 @@ def passes(monkeypatch):
     made = []
     check_account = progress.check_account
 
-    def counted(learner, region, reached_before):
-        made.append(learner.get_username())
-        return check_account(learner, region, reached_before)
+    def counted(person, region, reached_before):
+        made.append(person.username)
+        return check_account(person, region, reached_before)
 
     monkeypatch.setattr(progress, "check_account", counted)
     return made
@@ -244,9 +244,9 @@ def test_the_learners_accounts_are_read_side_by_side(
     all_three = threading.Barrier(3, timeout=10)
     check_account = progress.check_account
 
-    def waiting_for_the_others(learner, region, reached_before):
+    def waiting_for_the_others(person, region, reached_before):
         all_three.wait()
-        return check_account(learner, region, reached_before)
+        return check_account(person, region, reached_before)
 
     monkeypatch.setattr(progress, "check_account", waiting_for_the_others)
 

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 import pytest
 
-from clusters.aws import client as aws_client
+from clusters.aws import client as aws_client, forget_clients
 from clusters.models import Operation
 
 from .conftest import REGION
@@ -135,9 +135,9 @@ def not_aws(monkeypatch, settings):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings.AWS_MAX_ATTEMPTS = 1
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_port}")
-    aws_client.cache_clear()
+    forget_clients()
     yield
-    aws_client.cache_clear()
+    forget_clients()
     server.shutdown()
     server.server_close()
 

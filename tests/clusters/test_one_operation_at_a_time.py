@@ -85,6 +85,8 @@ def test_the_database_refuses_two_running_operations_on_one_cluster(launch):
             action=Operation.Action.SCALE,
             cluster_name=operation.cluster_name,
             region=operation.region,
+            account_id=operation.account_id,
+            role_arn=operation.role_arn,
             config={"instance_count": 2},
             created_by=operation.created_by,
             state=Operation.State.RUNNING,

@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from clusters import provisioning, tasks
-from clusters.aws import client
+from clusters.aws import forget_clients
 from clusters.models import Step
 
 
@@ -154,12 +154,12 @@ def test_an_unreachable_endpoint_hands_the_step_back_to_be_retried(
     step = operation.step(Step.Kind.CLUSTER)
     settings.AWS_MAX_ATTEMPTS = 1
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-    client.cache_clear()
+    forget_clients()
 
     with pytest.raises(Exception) as raised:
         tasks.run_step(step.pk)
 
-    client.cache_clear()
+    forget_clients()
     step.refresh_from_db()
     assert "Could not reach AWS" in str(raised.value)
     assert step.state == Step.State.IN_PROGRESS

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from clusters import tasks
-from clusters.aws import client as aws_client
+from clusters.aws import forget_clients
 from clusters.configuration import Spot, SpotAllocationStrategy
 from clusters.models import Operation, Step
 
@@ -290,12 +290,12 @@ def test_an_unreachable_endpoint_is_explained_on_the_page_not_a_500(
 ):
     settings.AWS_MAX_ATTEMPTS = 1
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-    aws_client.cache_clear()
+    forget_clients()
 
     configure = signed_in.get(CONFIGURE_URL)
     clusters = signed_in.get("/clusters/")
 
-    aws_client.cache_clear()
+    forget_clients()
     assert configure.status_code == 200
     assert "Could not reach AWS" in configure.content.decode()
     assert clusters.status_code == 200

@@ -206,9 +206,9 @@ def cloud(local_cloud_url, monkeypatch):
     for name, value in fake_aws_environment(local_cloud_url).items():
         monkeypatch.setenv(name, value)
     # The console caches its clients; ones made for another endpoint must not be reused.
-    aws.client.cache_clear()
+    aws.forget_clients()
     yield lambda service: boto3.client(service, region_name=REGION)
-    aws.client.cache_clear()
+    aws.forget_clients()
 
 
 @pytest.fixture(scope="session")

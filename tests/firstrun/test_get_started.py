@@ -7,7 +7,7 @@ import boto3
 import pytest
 from django.test import Client
 
-from clusters.aws import client as aws_client
+from clusters.aws import forget_clients
 from tests.conftest import REGION
 
 GET_STARTED = "/firstrun/"
@@ -63,11 +63,11 @@ def test_when_aws_cannot_be_read_the_person_is_sent_to_clusters_which_says_why(
 ):
     settings.AWS_MAX_ATTEMPTS = 1
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-    aws_client.cache_clear()
+    forget_clients()
 
     response = signed_in.get("/", follow=True)
 
-    aws_client.cache_clear()
+    forget_clients()
     assert response.redirect_chain == [("/clusters/", 302)]
     assert "Could not list the clusters." in response.content.decode()
 
