@@ -164,8 +164,8 @@ def schedule(when, key):
 
 
 def advance(now=None):
-    """Advance every piece of work due by `now`; call holding the cloud's lock. Returns how
-    many pieces it advanced."""
+    """Advance every piece of work due by `now`; call holding the cloud's lock. Returns the
+    keys of the pieces it advanced (each names its account and region second and third)."""
     now = time.time() if now is None else now
     keys = TIMETABLE.take_due(now)
     for key in keys:
@@ -177,7 +177,7 @@ def advance(now=None):
             continue
         if when is not None:
             TIMETABLE.at(when, key)
-    return len(keys)
+    return keys
 
 
 def resume():
