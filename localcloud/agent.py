@@ -241,10 +241,13 @@ class EcsAgentEmulator:
 
     def _booted(self, region, instance, account=None):
         """Whether the host has booted far enough for its agent to register (`pace.py`)."""
-        if pace.is_instant():
+        owner = instance["OwnerId"]
+        if pace.is_instant(owner):
             return True
         windows = self._facts_for_ami(region, instance["ImageId"], account).windows
-        return time.time() >= pace.agent_ready_at(instance["LaunchTime"].timestamp(), windows)
+        return time.time() >= pace.agent_ready_at(
+            instance["LaunchTime"].timestamp(), windows, owner
+        )
 
     def _container_instances(self, ecs):
         """The live container instances of every cluster, by EC2 instance id."""

@@ -20,7 +20,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import scenarios
+from . import pace, scenarios
 from .accounts import DEFAULT_SOURCE_KEYS, SOURCE_KEYS_VARIABLE, Gate, refuse_unknown_key
 from .pace import DEFAULT_PACE, PACES
 
@@ -114,13 +114,12 @@ class LocalCloud:
     def start(self):
         import localcloud
 
-        from . import pace
-
         # Read when moto's IAM backend is made, which is at the first request.
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         pace.set_pace(self.pace)
         localcloud.install()
         scenarios.SWITCHBOARD.load(self.state.path if self.state else None)
+        pace.load_account_paces(self.state.path if self.state else None)
         if self.state:
             from . import persistence
 
@@ -143,8 +142,6 @@ class LocalCloud:
         ).start()
 
     def stop(self):
-        from . import pace
-
         self._stopping.set()
         self.changes.note()  # wakes the agent, to see it is stopping
         pace.TIMETABLE.wake()
@@ -224,8 +221,6 @@ class LocalCloud:
     def _advance_paced_work(self):
         """Advance the paced work (a stack's resources, an instance's boot) as it falls due,
         each pass one change, kept as a request's are; requests go on meanwhile."""
-        from . import pace
-
         while not self._stopping.is_set():
             pace.TIMETABLE.wait(self._stopping)
             if self._stopping.is_set():
@@ -372,13 +367,16 @@ def _locking_app(cloud, app):
         if environ.get("PATH_INFO", "").rstrip("/") == scenarios.PATH:
             # The local cloud's own page, not AWS's: it keeps its state itself.
             return scenarios.serve(cloud, environ, start_response)
+        if environ.get("PATH_INFO", "").rstrip("/") == pace.PATH:
+            return pace.serve(environ, start_response)
         caller = cloud.gate.caller(environ)
         if caller is None:
             # Before the lock: a refused request changes nothing and waits for nothing.
             return refuse_unknown_key(environ, start_response)
         if _is_reset(environ):
-            # An emptied cloud has nothing going wrong either.
+            # An emptied cloud has nothing going wrong either, and one pace.
             scenarios.SWITCHBOARD.clear()
+            pace.forget_account_paces()
         # Held back until the change is on disk, so no answer leaves before it is durable.
         answer = []
 

@@ -2,12 +2,17 @@
 account, STS AssumeRole gives keys acting in the role's account, a key AWS never issued is
 refused, and a new account starts as a new AWS account does."""
 
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
 from types import SimpleNamespace
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from localcloud import pace, scenarios
 from localcloud.server import running_local_cloud, start_local_cloud
 from tests.e2e.waiting import wait_until
 
@@ -218,3 +223,58 @@ def test_with_any_key_accepted_an_unknown_key_acts_in_the_default_account_as_in_
             f"arn:aws:ecs:us-east-1:{SOURCE_ACCOUNT}:cluster/peer"
         ]
 
+
+
+def post_form(url, fields):
+    request = urllib.request.Request(
+        url, data=urllib.parse.urlencode(fields).encode(), headers={"Accept": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
+def test_a_scenario_on_for_one_learners_account_leaves_anothers_same_cluster_alone(endpoint_url):
+    alice = learner(endpoint_url, "111111111115", "alice")
+    bob = learner(endpoint_url, "222222222225", "bob")
+    post_form(
+        endpoint_url + scenarios.PATH,
+        {"scenario": "no-route-to-ecs", "account": "111111111115", "cluster": "demo-cluster"},
+    )
+    for each in (alice, bob):
+        each.ecs.create_cluster(clusterName="demo-cluster")
+    # Alice's first: the agent's pass that registers Bob's host has looked at hers.
+    launch(alice, linux_user_data("demo-cluster"))
+    launch(bob, linux_user_data("demo-cluster"))
+
+    wait_until(lambda: container_instances(bob, "demo-cluster"), 15, "bob's host", interval=0.2)
+
+    assert container_instances(alice, "demo-cluster") == []
+
+
+def test_a_learners_account_can_have_a_pace_of_its_own(endpoint_url):
+    alice = learner(endpoint_url, "111111111116", "alice")
+    bob = learner(endpoint_url, "222222222226", "bob")
+
+    answer = post_form(endpoint_url + pace.PATH, {"account": "111111111116", "pace": "lab"})
+    [alices] = launch(alice)
+    [bobs] = launch(bob)
+
+    assert answer["accounts"] == {"111111111116": "lab"}
+    assert answer["pace"] == "instant"
+
+    def state(aws, instance_id):
+        [reservation] = aws.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+        return reservation["Instances"][0]["State"]["Name"]
+
+    assert state(alice, alices) == "pending"
+    assert state(bob, bobs) == "running"
+    back = post_form(endpoint_url + pace.PATH, {"account": "111111111116", "pace": ""})
+    assert back["accounts"] == {}
+
+
+def test_an_accounts_pace_is_refused_for_an_account_that_cannot_be(endpoint_url):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        post_form(endpoint_url + pace.PATH, {"account": "alice", "pace": "lab"})
+
+    assert refused.value.code == 400
+    assert json.load(refused.value)["error"] == "account 'alice' is not 12 digits"
