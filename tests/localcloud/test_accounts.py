@@ -278,3 +278,12 @@ def test_an_accounts_pace_is_refused_for_an_account_that_cannot_be(endpoint_url)
 
     assert refused.value.code == 400
     assert json.load(refused.value)["error"] == "account 'alice' is not 12 digits"
+
+
+def test_an_accounts_own_pace_is_kept_across_a_restart(tmp_path):
+    with running_local_cloud(state_dir=tmp_path) as endpoint_url:
+        post_form(endpoint_url + pace.PATH, {"account": "555555555555", "pace": "aws"})
+
+    with running_local_cloud(state_dir=tmp_path) as endpoint_url:
+        with urllib.request.urlopen(endpoint_url + pace.PATH, timeout=10) as answer:
+            assert json.load(answer)["accounts"] == {"555555555555": "aws"}

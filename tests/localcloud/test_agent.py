@@ -1,14 +1,11 @@
 """The emulated ECS agent registers instances as the real agent does on AWS."""
 
-from types import SimpleNamespace
-
-import boto3
-
 from localcloud.agent import EcsAgentEmulator, cluster_from_user_data, registered_memory_mib
 from localcloud.server import ChangeCounter, LocalCloud
 
 from .cloud import (
     container_instances,
+    in_account,
     launch,
     linux_user_data,
     recommended,
@@ -255,22 +252,6 @@ def test_a_stopped_instance_that_is_terminated_is_deregistered(aws):
         cluster="demo", containerInstances=[registered.container_instance_arn]
     )["containerInstances"]
     assert [d["status"] for d in described] == ["INACTIVE"]
-
-
-def in_account(aws, account):
-    """The fixture's clients, acting in `account` with the keys STS AssumeRole gives."""
-    credentials = aws.sts.assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/ECSConsoleLearner", RoleSessionName="learner"
-    )["Credentials"]
-    session = boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=aws.session.region_name,
-    )
-    return SimpleNamespace(
-        session=session, **{s: session.client(s) for s in ("ec2", "ecs", "ssm")}
-    )
 
 
 def test_a_pass_told_which_accounts_changed_registers_hosts_there_and_only_there(aws):
