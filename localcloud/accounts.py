@@ -81,12 +81,15 @@ def issuing_account(key):
     """The account whose IAM issued `key` (a user's key or an assumed role's), or None.
 
     Reads moto's dicts without making any backend: a request that is refused changes nothing.
+    Runs outside the cloud's lock, so it reads past the attribute hook of `persistence.py`:
+    through it, another request being served would note every IAM backend looked at here as
+    used by itself, and picture them all.
     """
     from moto.iam.models import iam_backends
 
     for account, partitions in list(dict.items(iam_backends)):
         for backend in list(dict.values(partitions)):
-            if key in backend.access_keys:
+            if key in object.__getattribute__(backend, "access_keys"):
                 return account
     return None
 

@@ -12,11 +12,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud import pace, scenarios
+from localcloud import pace, persistence, scenarios
+from localcloud.accounts import issuing_account
 from localcloud.server import running_local_cloud, start_local_cloud
 from tests.e2e.waiting import wait_until
 
-from .cloud import REGION, container_instances, launch, linux_user_data
+from .cloud import REGION, container_instances, in_account, launch, linux_user_data
 
 SERVICES = ("ecs", "ec2", "ssm", "iam", "sts", "cloudformation", "autoscaling")
 SOURCE_ACCOUNT = "123456789012"  # moto's default: the server's own keys act in it
@@ -287,3 +288,14 @@ def test_an_accounts_own_pace_is_kept_across_a_restart(tmp_path):
     with running_local_cloud(state_dir=tmp_path) as endpoint_url:
         with urllib.request.urlopen(endpoint_url + pace.PATH, timeout=10) as answer:
             assert json.load(answer)["accounts"] == {"555555555555": "aws"}
+
+
+def test_looking_a_key_up_marks_no_account_as_used_by_the_request_being_served(aws):
+    persistence.install()
+    in_account(aws, "666666666666")  # an account with an IAM backend, and a key in it
+
+    with persistence.noting_backends() as used:
+        assert issuing_account("AKIASTRANGER0000002") is None
+
+    # Otherwise the request served meanwhile would picture every account's IAM.
+    assert used == []
