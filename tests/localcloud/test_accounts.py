@@ -17,7 +17,14 @@ from localcloud.accounts import issuing_account
 from localcloud.server import running_local_cloud, start_local_cloud
 from tests.e2e.waiting import wait_until
 
-from .cloud import REGION, container_instances, in_account, launch, linux_user_data
+from .cloud import (
+    REGION,
+    container_instances,
+    in_account,
+    launch,
+    linux_user_data,
+    recommended,
+)
 
 SERVICES = ("ecs", "ec2", "ssm", "iam", "sts", "cloudformation", "autoscaling")
 SOURCE_ACCOUNT = "123456789012"  # moto's default: the server's own keys act in it
@@ -299,3 +306,57 @@ def test_looking_a_key_up_marks_no_account_as_used_by_the_request_being_served(a
 
     # Otherwise the request served meanwhile would picture every account's IAM.
     assert used == []
+
+
+def test_two_accounts_each_keep_their_own_resources_of_the_same_names_in_every_service(
+    endpoint_url,
+):
+    alice = learner(endpoint_url, "111111111117", "alice")
+    bob = learner(endpoint_url, "222222222227", "bob")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    template = {"Resources": {"Cluster": {"Type": "AWS::ECS::Cluster"}}}
+    for each, colour in ((alice, "blue"), (bob, "green")):
+        each.ec2.create_key_pair(KeyName="lab")
+        each.iam.create_role(
+            RoleName="ecsInstanceRole", AssumeRolePolicyDocument=json.dumps(trust)
+        )
+        each.ssm.put_parameter(Name="/lab/colour", Value=colour, Type="String")
+        each.cloudformation.create_stack(
+            StackName="EC2ContainerService-demo-cluster", TemplateBody=json.dumps(template)
+        )
+        subnet = each.ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+        each.autoscaling.create_launch_configuration(
+            LaunchConfigurationName="lab",
+            ImageId=recommended(each)["image_id"],
+            InstanceType="t2.micro",
+        )
+        each.autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName="lab",
+            LaunchConfigurationName="lab",
+            MinSize=0,
+            MaxSize=1,
+            VPCZoneIdentifier=subnet,
+        )
+    bob.ec2.delete_key_pair(KeyName="lab")
+    bob.autoscaling.delete_auto_scaling_group(AutoScalingGroupName="lab")
+
+    assert [k["KeyName"] for k in alice.ec2.describe_key_pairs()["KeyPairs"]] == ["lab"]
+    assert alice.iam.get_role(RoleName="ecsInstanceRole")["Role"]["Arn"] == (
+        "arn:aws:iam::111111111117:role/ecsInstanceRole"
+    )
+    assert alice.ssm.get_parameter(Name="/lab/colour")["Parameter"]["Value"] == "blue"
+    [stack] = alice.cloudformation.describe_stacks(
+        StackName="EC2ContainerService-demo-cluster"
+    )["Stacks"]
+    assert stack["StackId"].startswith("arn:aws:cloudformation:us-east-1:111111111117:stack/")
+    [group] = alice.autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+    assert group["AutoScalingGroupARN"].startswith("arn:aws:autoscaling:us-east-1:111111111117:")
