@@ -12,6 +12,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from clusters.plan import EC2_TRUST_POLICY
 from localcloud import pace, persistence, scenarios
 from localcloud.accounts import issuing_account
 from localcloud.server import running_local_cloud, start_local_cloud
@@ -313,21 +314,11 @@ def test_two_accounts_each_keep_their_own_resources_of_the_same_names_in_every_s
 ):
     alice = learner(endpoint_url, "111111111117", "alice")
     bob = learner(endpoint_url, "222222222227", "bob")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
     template = {"Resources": {"Cluster": {"Type": "AWS::ECS::Cluster"}}}
     for each, colour in ((alice, "blue"), (bob, "green")):
         each.ec2.create_key_pair(KeyName="lab")
         each.iam.create_role(
-            RoleName="ecsInstanceRole", AssumeRolePolicyDocument=json.dumps(trust)
+            RoleName="ecsInstanceRole", AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY)
         )
         each.ssm.put_parameter(Name="/lab/colour", Value=colour, Type="String")
         each.cloudformation.create_stack(
