@@ -13,6 +13,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from . import pace, scenarios
+from .accounts import ACCOUNT_HEADER
 from .host import agent_commit
 
 ECS_AMI_ROOT = "/aws/service/ecs/optimized-ami"
@@ -132,11 +133,16 @@ class EcsAgentEmulator:
     deregisters those that terminate.
 
     `regions` is a list, a callable returning one (evaluated each pass), or None for the
-    client's default region. Clients reach `endpoint_url`, else boto3's own AWS_ENDPOINT_URL.
+    client's default region; they are looked at in the session's own account. `places`, if
+    given, replaces them: a callable taking the accounts to look at (None: all) and returning
+    (account, region) pairs; each is looked at in that account, named to the cloud by its
+    ACCOUNT_HEADER, as each instance's agent acts in its own account. Clients reach
+    `endpoint_url`, else boto3's own AWS_ENDPOINT_URL.
     """
 
-    def __init__(self, regions=None, endpoint_url=None, session=None):
+    def __init__(self, regions=None, endpoint_url=None, session=None, places=None):
         self._regions = regions
+        self._places = places
         self._endpoint_url = endpoint_url
         self._session = session or boto3.session.Session()
         self._clients = {}
@@ -154,15 +160,22 @@ class EcsAgentEmulator:
             ]
         return list(regions)
 
-    def sync(self):
-        """One reconciliation pass over every region; returns the changes it made."""
+    def places(self, accounts=None):
+        """(account, region) pairs to look at; account None is the session's own."""
+        if self._places is not None:
+            return list(self._places(accounts))
+        return [(None, region) for region in self.regions()]
+
+    def sync(self, accounts=None):
+        """One reconciliation pass over every place (of `accounts`, if given); returns the
+        changes it made."""
         changes = []
-        for region in self.regions():
-            changes.extend(self.sync_region(region))
+        for account, region in self.places(accounts):
+            changes.extend(self.sync_region(region, account))
         return changes
 
-    def sync_region(self, region):
-        ec2 = self._client("ec2", region)
+    def sync_region(self, region, account=None):
+        ec2 = self._client("ec2", region, account)
         instances = [
             dict(instance, OwnerId=reservation.get("OwnerId", ""))
             for page in ec2.get_paginator("describe_instances").paginate()
@@ -171,18 +184,18 @@ class EcsAgentEmulator:
         ]
         if not instances:
             return []
-        ecs = self._client("ecs", region)
+        ecs = self._client("ecs", region, account)
         registrations = self._container_instances(ecs)
         changes = []
         for instance in instances:
             instance_id = instance["InstanceId"]
-            key = (region, instance_id)
+            key = (account, region, instance_id)
             state = instance["State"]["Name"]
             registration = registrations.get(instance_id)
             if state == "running" and registration is None and key not in self._registered:
-                if not self._booted(region, instance):
+                if not self._booted(region, instance, account):
                     continue
-                change = self._register(region, instance)
+                change = self._register(region, instance, account)
                 if change:
                     self._registered.add(key)
                     changes.append(change)
@@ -192,7 +205,7 @@ class EcsAgentEmulator:
                 if not registration.connected and not scenarios.agent_stays_disconnected(
                     instance["OwnerId"], region, cluster_name
                 ):
-                    changes.extend(self._reconnect(region, instance))
+                    changes.extend(self._reconnect(region, instance, account))
             elif state in GONE_STATES:
                 if registration is not None:
                     changes.append(
@@ -207,28 +220,34 @@ class EcsAgentEmulator:
                 self._registered.discard(key)
         return changes
 
-    def _reconnect(self, region, instance):
+    def _reconnect(self, region, instance, account):
         """An instance that starts again runs its agent again, which registers with the
         container instance it had (kept in /var/lib/ecs/data): ECS answers with that container
         instance, connected once more."""
-        change = self._register(region, instance)
+        change = self._register(region, instance, account)
         return [replace(change, action="reconnected")] if change else []
 
-    def _client(self, service, region):
-        key = (service, region)
+    def _client(self, service, region, account=None):
+        key = (service, region, account)
         if key not in self._clients:
             kwargs = {"region_name": region}
             if self._endpoint_url:
                 kwargs["endpoint_url"] = self._endpoint_url
-            self._clients[key] = self._session.client(service, **kwargs)
+            client = self._session.client(service, **kwargs)
+            if account is not None:
+                client.meta.events.register("before-sign", _naming_account(account))
+            self._clients[key] = client
         return self._clients[key]
 
-    def _booted(self, region, instance):
+    def _booted(self, region, instance, account=None):
         """Whether the host has booted far enough for its agent to register (`pace.py`)."""
-        if pace.is_instant():
+        owner = instance["OwnerId"]
+        if pace.is_instant(owner):
             return True
-        windows = self._facts_for_ami(region, instance["ImageId"]).windows
-        return time.time() >= pace.agent_ready_at(instance["LaunchTime"].timestamp(), windows)
+        windows = self._facts_for_ami(region, instance["ImageId"], account).windows
+        return time.time() >= pace.agent_ready_at(
+            instance["LaunchTime"].timestamp(), windows, owner
+        )
 
     def _container_instances(self, ecs):
         """The live container instances of every cluster, by EC2 instance id."""
@@ -259,10 +278,10 @@ class EcsAgentEmulator:
                         )
         return found
 
-    def _register(self, region, instance):
-        ec2 = self._client("ec2", region)
-        ecs = self._client("ecs", region)
-        facts = self._facts_for_ami(region, instance["ImageId"])
+    def _register(self, region, instance, account=None):
+        ec2 = self._client("ec2", region, account)
+        ecs = self._client("ecs", region, account)
+        facts = self._facts_for_ami(region, instance["ImageId"], account)
         cluster = cluster_from_user_data(self._user_data_of(ec2, instance["InstanceId"]))
         if cluster is None:
             # The agent joins "default" when told nothing; only an ECS-optimized AMI runs one.
@@ -339,21 +358,21 @@ class EcsAgentEmulator:
             )
         return self._instance_types[instance_type]
 
-    def _facts_for_ami(self, region, image_id):
-        key = (region, image_id)
+    def _facts_for_ami(self, region, image_id, account=None):
+        key = (account, region, image_id)
         if key not in self._ami_facts:
-            self._ami_facts[key] = self._look_up_ami(region, image_id)
+            self._ami_facts[key] = self._look_up_ami(region, image_id, account)
         return self._ami_facts[key]
 
-    def _look_up_ami(self, region, image_id):
-        ec2 = self._client("ec2", region)
+    def _look_up_ami(self, region, image_id, account):
+        ec2 = self._client("ec2", region, account)
         try:
             image = ec2.describe_images(ImageIds=[image_id])["Images"][0]
         except (ClientError, IndexError):
             image = {}
         name = image.get("Name", "")
         windows = image.get("Platform") == "windows"
-        parameter = self._ecs_ami_parameter(region, image_id, name)
+        parameter = self._ecs_ami_parameter(region, image_id, name, account)
         if parameter is None:
             return AmiFacts(
                 FALLBACK_AGENT_VERSION,
@@ -370,12 +389,12 @@ class EcsAgentEmulator:
             _os_family(name, windows),
         )
 
-    def _ecs_ami_parameter(self, region, image_id, image_name):
+    def _ecs_ami_parameter(self, region, image_id, image_name, account):
         """The ECS-optimized AMI parameter (as JSON) that names this AMI, if any."""
         families = _families_for(image_name)
         names = [f"{ECS_AMI_ROOT}/{family}/{image_name}" for family in families if image_name]
         names += [f"{ECS_AMI_ROOT}/{family}/recommended" for family in families]
-        ssm = self._client("ssm", region)
+        ssm = self._client("ssm", region, account)
         for start in range(0, len(names), 10):
             found = ssm.get_parameters(Names=names[start : start + 10])["Parameters"]
             for parameter in found:
@@ -386,6 +405,15 @@ class EcsAgentEmulator:
                 if isinstance(value, dict) and value.get("image_id") == image_id:
                     return value
         return None
+
+
+def _naming_account(account):
+    """A botocore before-sign hook that names the account the request acts in."""
+
+    def name_account(request, **kwargs):
+        request.headers[ACCOUNT_HEADER] = account
+
+    return name_account
 
 
 def _families_for(image_name):

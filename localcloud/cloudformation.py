@@ -468,7 +468,7 @@ def _start_creating(stack, name, now):
         ec2_backends[resource_map._account_id][resource_map._region_name].create_tags(
             [resource.physical_resource_id], resource_map.tags
         )
-    return now + pace.create_seconds(body["Type"])
+    return now + pace.create_seconds(body["Type"], resource_map._account_id)
 
 
 def _cancel(stack, operation, now):
@@ -565,7 +565,9 @@ def _advance_delete(stack, operation, now):
                     stack.status = "ROLLBACK_FAILED"
                     stack._add_stack_event("ROLLBACK_FAILED")
                 return None
-            operation["started"][name] = now + pace.delete_seconds(template[name]["Type"])
+            operation["started"][name] = now + pace.delete_seconds(
+                template[name]["Type"], stack.account_id
+            )
         if not progressed:
             break
     if operation["started"]:
@@ -645,10 +647,10 @@ def _stack_update(original, self, template, role_arn=None, parameters=None, tags
     for name in diff["Modify"]:
         resource = self.resource_map._parsed_resources.get(name)
         _resource_event(self, name, new[name]["Type"], "UPDATE_IN_PROGRESS", _physical_id(resource))
-        started[name] = now + pace.seconds(pace.UPDATE_SECONDS)
+        started[name] = now + pace.seconds(pace.UPDATE_SECONDS, self.account_id)
     for name in diff["Add"]:
         if name in self.resource_map._parsed_resources:
-            started[name] = now + pace.create_seconds(new[name]["Type"])
+            started[name] = now + pace.create_seconds(new[name]["Type"], self.account_id)
     setattr(
         self,
         OPERATION,

@@ -5,13 +5,21 @@ running) is written into the cloud's state with the wall-clock time it is due, a
 in memory says which is due next. The server's scheduler thread wakes at that time, takes the
 cloud's lock and advances what is due, as one journaled change; no request ever waits for it.
 At `instant` pace nothing is written as due: the work finishes inside the call that asked.
+
+The process has one pace; an account (a learner's) may be given its own at `/_localcloud/pace`,
+kept in `paces.json` in the state dir, so one learner can watch AWS's own durations while the
+rest of the class works at the lab's.
 """
 
 import heapq
 import itertools
+import json
 import logging
+import os
+import re
 import threading
 import time
+import urllib.parse
 from datetime import timezone
 
 log = logging.getLogger("localcloud")
@@ -55,41 +63,121 @@ INSTANCE_PENDING_SECONDS = 15
 LINUX_BOOT_SECONDS = 60
 WINDOWS_BOOT_SECONDS = 300
 
+PATH = "/_localcloud/pace"
+STATE_FILE = "paces.json"
+_ACCOUNT = re.compile(r"^\d{12}$")
+
 _pace = "instant"
+# The paces set for one account each, over the process's; where they are kept, if anywhere.
+_account_paces = {}
+_account_paces_path = None
+_account_paces_lock = threading.Lock()
 
 
-def set_pace(name):
-    """Set the pace of this process (`instant` unless the server is told otherwise)."""
+def set_pace(name, account=None):
+    """Set the pace of this process (`instant` unless the server is told otherwise), or of
+    one account; None as an account's pace gives it the process's again."""
     global _pace
-    if name not in PACES:
+    if name is not None and name not in PACES:
         raise ValueError(f"unknown pace {name!r}: choose one of {', '.join(PACES)}")
-    _pace = name
+    if account is None:
+        if name is None:
+            raise ValueError("the process always has a pace")
+        _pace = name
+        return
+    if not _ACCOUNT.match(account):
+        raise ValueError(f"account {account!r} is not 12 digits")
+    with _account_paces_lock:
+        if name is None:
+            _account_paces.pop(account, None)
+        else:
+            _account_paces[account] = name
+        _save_account_paces()
 
 
-def current():
-    return _pace
+def account_paces():
+    """The accounts with a pace of their own: account -> pace."""
+    with _account_paces_lock:
+        return dict(_account_paces)
 
 
-def is_instant():
-    return PACES[_pace] == 0
+def load_account_paces(state_dir):
+    """Read the accounts' paces kept in `state_dir` (none without one); forget any others."""
+    global _account_paces_path
+    with _account_paces_lock:
+        _account_paces.clear()
+        _account_paces_path = os.path.join(state_dir, STATE_FILE) if state_dir else None
+        if _account_paces_path and os.path.exists(_account_paces_path):
+            with open(_account_paces_path, encoding="utf-8") as kept:
+                _account_paces.update(json.load(kept))
 
 
-def seconds(aws_seconds):
-    """How long a step of `aws_seconds` on AWS takes at the current pace."""
-    return aws_seconds * PACES[_pace]
+def forget_account_paces():
+    """Every account back at the process's pace (moto's reset empties the cloud)."""
+    with _account_paces_lock:
+        _account_paces.clear()
+        _save_account_paces()
 
 
-def create_seconds(resource_type):
-    return seconds(CREATE_SECONDS.get(resource_type, OTHER_CREATE_SECONDS))
+def _save_account_paces():
+    if not _account_paces_path:
+        return
+    partial = _account_paces_path + ".partial"
+    with open(partial, "w", encoding="utf-8") as out:
+        json.dump(_account_paces, out, indent=1)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, _account_paces_path)
 
 
-def delete_seconds(resource_type):
-    return seconds(DELETE_SECONDS.get(resource_type, OTHER_DELETE_SECONDS))
+def current(account=None):
+    """The pace of `account` (its own, else the process's), or of the process."""
+    return _account_paces.get(account, _pace)
 
 
-def boot_seconds(windows):
+def is_instant(account=None):
+    return PACES[current(account)] == 0
+
+
+def seconds(aws_seconds, account=None):
+    """How long a step of `aws_seconds` on AWS takes at the pace of `account`."""
+    return aws_seconds * PACES[current(account)]
+
+
+def create_seconds(resource_type, account=None):
+    return seconds(CREATE_SECONDS.get(resource_type, OTHER_CREATE_SECONDS), account)
+
+
+def delete_seconds(resource_type, account=None):
+    return seconds(DELETE_SECONDS.get(resource_type, OTHER_DELETE_SECONDS), account)
+
+
+def boot_seconds(windows, account=None):
     """From running to the agent's registration."""
-    return seconds(WINDOWS_BOOT_SECONDS if windows else LINUX_BOOT_SECONDS)
+    return seconds(WINDOWS_BOOT_SECONDS if windows else LINUX_BOOT_SECONDS, account)
+
+
+def serve(environ, start_response):
+    """`/_localcloud/pace` (JSON): GET answers the process's pace and each account's own;
+    POST `account=…&pace=…` (form) sets one account's, `pace=` empty gives it the process's."""
+    status = "200 OK"
+    payload = {}
+    if environ.get("REQUEST_METHOD") == "POST":
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
+        form = {k: v[-1] for k, v in urllib.parse.parse_qs(body, keep_blank_values=True).items()}
+        try:
+            set_pace(form.get("pace") or None, form.get("account", "").strip())
+        except ValueError as error:
+            status, payload = "400 Bad Request", {"error": str(error)}
+    elif environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        status = "405 Method Not Allowed"
+    payload.update(pace=current(), accounts=account_paces())
+    content = json.dumps(payload).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(content)))]
+    )
+    return [content]
 
 
 class Timetable:
@@ -164,8 +252,8 @@ def schedule(when, key):
 
 
 def advance(now=None):
-    """Advance every piece of work due by `now`; call holding the cloud's lock. Returns how
-    many pieces it advanced."""
+    """Advance every piece of work due by `now`; call holding the cloud's lock. Returns the
+    keys of the pieces it advanced (each names its account and region second and third)."""
     now = time.time() if now is None else now
     keys = TIMETABLE.take_due(now)
     for key in keys:
@@ -177,7 +265,7 @@ def advance(now=None):
             continue
         if when is not None:
             TIMETABLE.at(when, key)
-    return len(keys)
+    return keys
 
 
 def resume():
@@ -201,23 +289,29 @@ def install():
     register("instance", _advance_instance, _pending_instances)
 
 
-def agent_ready_at(launch_time, windows):
-    """When an instance launched (or started) at `launch_time` (epoch seconds) has booted far
-    enough for its ECS agent to register."""
-    return launch_time + seconds(INSTANCE_PENDING_SECONDS) + boot_seconds(windows)
+def agent_ready_at(launch_time, windows, account=None):
+    """When an instance of `account` launched (or started) at `launch_time` (epoch seconds) has
+    booted far enough for its ECS agent to register."""
+    return (
+        launch_time
+        + seconds(INSTANCE_PENDING_SECONDS, account)
+        + boot_seconds(windows, account)
+    )
 
 
 def _launch(instance):
     """A launch or a start: pending until its time comes, at any pace but instant."""
-    if is_instant():
+    backend = instance.ec2_backend
+    if is_instant(backend.account_id):
         return
     from moto.core.utils import utcnow
     from moto.ec2.models.instances import InstanceState
 
     instance.launch_time = utcnow()
     instance._state = InstanceState("pending", 0)
-    instance._localcloud_running_at = time.time() + seconds(INSTANCE_PENDING_SECONDS)
-    backend = instance.ec2_backend
+    instance._localcloud_running_at = time.time() + seconds(
+        INSTANCE_PENDING_SECONDS, backend.account_id
+    )
     schedule(
         instance._localcloud_running_at,
         ("instance", backend.account_id, backend.region_name, instance.id),
@@ -252,7 +346,7 @@ def _advance_instance(key, now):
         windows = instance.platform == "windows"
         # Woken again when its agent may register, so the agent looks then.
         launched = instance.launch_time.replace(tzinfo=timezone.utc).timestamp()
-        return agent_ready_at(launched, windows)
+        return agent_ready_at(launched, windows, account)
     return None
 
 

@@ -507,12 +507,12 @@ def switch(cloud, form):
     )
     if action == "off":
         was_on = SWITCHBOARD.switch_off(chosen)
-        cloud.changes.note()  # the agent looks again: a disconnected agent may connect
+        cloud.changes.note(chosen.account)  # the agent looks again: an agent may connect
         return f"{chosen.scenario} is off for {where}" + ("" if was_on else " (it was not on)")
     SWITCHBOARD.switch_on(chosen)
     with cloud.changing():
         apply(chosen)
-    cloud.changes.note()
+    cloud.changes.note(chosen.account)
     return f"{chosen.scenario} is on for {where}"
 
 

@@ -20,7 +20,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import scenarios
+from . import pace, scenarios
+from .accounts import DEFAULT_SOURCE_KEYS, SOURCE_KEYS_VARIABLE, Gate, refuse_unknown_key
 from .pace import DEFAULT_PACE, PACES
 
 DEFAULT_REGIONS = ("us-east-1",)
@@ -36,17 +37,32 @@ AGENT_ACCESS_KEY = "localcloud"
 
 class ChangeCounter:
     """Counts the requests that may have changed the cloud (an instance launched, started,
-    stopped or terminated, a cluster made), so the agent looks only after one: a cloud where
-    nothing happens costs nothing."""
+    stopped or terminated, a cluster made), and notes in which accounts, so the agent looks only
+    after one, and only there: a cloud where nothing happens costs nothing, and a class of
+    learners costs one account's look per change, not the class's."""
 
     def __init__(self):
         self._count = 0
         self._changed = threading.Condition()
+        self._accounts = set()
+        self._everywhere = False
 
-    def note(self):
+    def note(self, account=None):
+        """Note a change in `account` (None: it may be in any)."""
         with self._changed:
             self._count += 1
+            if account is None:
+                self._everywhere = True
+            else:
+                self._accounts.add(account)
             self._changed.notify_all()
+
+    def take_accounts(self):
+        """The accounts changed since the last take, or None if a change may be in any."""
+        with self._changed:
+            accounts = None if self._everywhere else frozenset(self._accounts)
+            self._accounts, self._everywhere = set(), False
+            return accounts
 
     def wait_past(self, seen, stopping):
         """Wait until the count is no longer `seen` (or `stopping` is set); return the count."""
@@ -67,8 +83,11 @@ class LocalCloud:
         sync_interval=1.0,
         compact_after=None,
         pace="instant",
+        source_keys=DEFAULT_SOURCE_KEYS,
+        any_key=False,
     ):
         self.host = host
+        self.gate = Gate(source_keys, AGENT_ACCESS_KEY, any_key)
         self.pace = pace
         self.port = port
         self.configured_regions = tuple(regions)
@@ -95,13 +114,12 @@ class LocalCloud:
     def start(self):
         import localcloud
 
-        from . import pace
-
         # Read when moto's IAM backend is made, which is at the first request.
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         pace.set_pace(self.pace)
         localcloud.install()
         scenarios.SWITCHBOARD.load(self.state.path if self.state else None)
+        pace.load_account_paces(self.state.path if self.state else None)
         if self.state:
             from . import persistence
 
@@ -124,8 +142,6 @@ class LocalCloud:
         ).start()
 
     def stop(self):
-        from . import pace
-
         self._stopping.set()
         self.changes.note()  # wakes the agent, to see it is stopping
         pace.TIMETABLE.wake()
@@ -139,18 +155,32 @@ class LocalCloud:
 
     def regions(self):
         """The configured regions and every region where instances have been launched."""
+        return sorted({region for _, region in self.places()})
+
+    def places(self, accounts=None):
+        """(account, region) of the configured regions of moto's default account and of every
+        account and region where instances have been launched; only of `accounts` if given.
+
+        Read from moto's dicts in this process, as the cloud serves them: finding the accounts
+        costs no request, however many learners there are.
+        """
+        from moto.core import DEFAULT_ACCOUNT_ID
         from moto.ec2.models import ec2_backends
 
-        regions = set(self.configured_regions)
-        # Under the lock: a request may be adding regions or reservations meanwhile.
+        places = {(DEFAULT_ACCOUNT_ID, region) for region in self.configured_regions}
+        # Under the lock: a request may be adding accounts, regions or reservations meanwhile.
         with self.lock:
-            for _, region, backend in list(ec2_backends.iter_backends()):
+            for account, region, backend in list(ec2_backends.iter_backends()):
                 if backend.reservations:
-                    regions.add(region)
-        return sorted(regions)
+                    places.add((account, region))
+        return sorted(
+            (account, region)
+            for account, region in places
+            if accounts is None or account in accounts
+        )
 
     @contextlib.contextmanager
-    def serving(self, environ):
+    def serving(self, environ, caller):
         """Hold the lock while a request runs; then make what it changed durable, if kept.
 
         Yields a list that a failure to keep the change fills with the error.
@@ -161,8 +191,8 @@ class LocalCloud:
             with self.changing(changed, reset) as failures:
                 yield failures
         finally:
-            if changed and not _is_agent(environ):
-                self.changes.note()
+            if changed and not caller.agent:
+                self.changes.note(None if reset else caller.account)
 
     @contextlib.contextmanager
     def changing(self, changed=True, reset=False):
@@ -191,8 +221,6 @@ class LocalCloud:
     def _advance_paced_work(self):
         """Advance the paced work (a stack's resources, an instance's boot) as it falls due,
         each pass one change, kept as a request's are; requests go on meanwhile."""
-        from . import pace
-
         while not self._stopping.is_set():
             pace.TIMETABLE.wait(self._stopping)
             if self._stopping.is_set():
@@ -203,9 +231,9 @@ class LocalCloud:
             except Exception:
                 log.exception("Advancing the paced work failed")
                 continue
-            if advanced:
-                # The agent looks again: an instance may be running, or booted.
-                self.changes.note()
+            for key in advanced:
+                # The agent looks again there: an instance may be running, or booted.
+                self.changes.note(key[1])
 
     def _spawn(self, target, name):
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -213,7 +241,8 @@ class LocalCloud:
         self._threads.append(thread)
 
     def _session(self):
-        # The agent authenticates as the account's own instances would; any key maps to it.
+        # The agent's own key, which alone may name the account it acts in (ACCOUNT_HEADER),
+        # as each instance's agent acts in its own account with its instance role.
         return boto3.session.Session(
             aws_access_key_id=AGENT_ACCESS_KEY,
             aws_secret_access_key="localcloud",
@@ -257,18 +286,20 @@ class LocalCloud:
         from .agent import EcsAgentEmulator
 
         agent = EcsAgentEmulator(
-            regions=self.regions, endpoint_url=self.endpoint_url, session=self._session()
+            endpoint_url=self.endpoint_url, session=self._session(), places=self.places
         )
-        # A pass at most every sync_interval, and only after something may have changed: the
-        # first pass looks at everything (instances kept from before the restart).
+        # A pass at most every sync_interval, and only after something may have changed, in
+        # the accounts where it changed: the first pass looks at everything (instances kept
+        # from before the restart).
         seen = None
         while not self._stopping.wait(self.sync_interval):
             current = self.changes.wait_past(seen, self._stopping)
             if self._stopping.is_set():
                 return
+            accounts = self.changes.take_accounts() if seen is not None else None
             seen = current
             try:
-                for change in agent.sync():
+                for change in agent.sync(accounts):
                     log.info(
                         "%s %s %s",
                         change.action,
@@ -324,11 +355,6 @@ def _is_read(environ):
     )
 
 
-def _is_agent(environ):
-    """Whether the emulated agent made the request (signed with its own access key)."""
-    return f"Credential={AGENT_ACCESS_KEY}/" in environ.get("HTTP_AUTHORIZATION", "")
-
-
 def _is_reset(environ):
     """Whether a request is moto's reset, which empties the cloud."""
     return environ.get("PATH_INFO", "") == "/moto-api/reset" and environ.get(
@@ -341,9 +367,16 @@ def _locking_app(cloud, app):
         if environ.get("PATH_INFO", "").rstrip("/") == scenarios.PATH:
             # The local cloud's own page, not AWS's: it keeps its state itself.
             return scenarios.serve(cloud, environ, start_response)
+        if environ.get("PATH_INFO", "").rstrip("/") == pace.PATH:
+            return pace.serve(environ, start_response)
+        caller = cloud.gate.caller(environ)
+        if caller is None:
+            # Before the lock: a refused request changes nothing and waits for nothing.
+            return refuse_unknown_key(environ, start_response)
         if _is_reset(environ):
-            # An emptied cloud has nothing going wrong either.
+            # An emptied cloud has nothing going wrong either, and one pace.
             scenarios.SWITCHBOARD.clear()
+            pace.forget_account_paces()
         # Held back until the change is on disk, so no answer leaves before it is durable.
         answer = []
 
@@ -351,7 +384,7 @@ def _locking_app(cloud, app):
             answer[:] = [status, headers]
             return lambda data: None
 
-        with cloud.serving(environ) as failures:
+        with cloud.serving(environ, caller) as failures:
             result = app(environ, hold_response)
             try:
                 body = b"".join(result)
@@ -450,7 +483,27 @@ def main(argv=None):
         help="fold the journal into the snapshot once it holds this many MB and more than the "
         "snapshot (default 16)",
     )
+    parser.add_argument(
+        "--source-key",
+        action="append",
+        dest="source_keys",
+        help="an access key of the server's own, acting in moto's default account (repeat for "
+        "more; default: the comma-separated LOCAL_CLOUD_SOURCE_KEYS, else "
+        f"{', '.join(DEFAULT_SOURCE_KEYS)}). Besides these, only keys the cloud issued (STS "
+        "AssumeRole, IAM CreateAccessKey) are accepted; any other gets AWS's refusal",
+    )
+    parser.add_argument(
+        "--accept-any-key",
+        action="store_true",
+        help="let any access key act in moto's default account, and any request name its "
+        "account with x-moto-account-id, as plain moto does (moto's own tests need it)",
+    )
     args = parser.parse_args(argv)
+    source_keys = args.source_keys or [
+        key.strip()
+        for key in os.environ.get(SOURCE_KEYS_VARIABLE, ",".join(DEFAULT_SOURCE_KEYS)).split(",")
+        if key.strip()
+    ]
     logging.basicConfig(level=logging.INFO, format="localcloud: %(message)s")
 
     stop = threading.Event()
@@ -464,6 +517,8 @@ def main(argv=None):
         args.sync_interval,
         int(args.compact_after_mb * 2**20),
         args.pace,
+        source_keys,
+        args.accept_any_key,
     )
     cloud.start()
     log.info("Time passes at %s pace", args.pace)

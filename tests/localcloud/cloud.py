@@ -1,6 +1,9 @@
 """What the local cloud's tests do to a cloud: launch instances, read container instances."""
 
 import json
+from types import SimpleNamespace
+
+import boto3
 
 REGION = "us-east-1"
 AL2 = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended"
@@ -178,3 +181,20 @@ def console_stack_template(
             "Outputs": {"EcsInstanceAsgName": {"Value": {"Ref": "EcsInstanceAsg"}}},
         }
     )
+
+
+def in_account(aws, account):
+    """The fixture's clients, acting in `account` with the keys STS AssumeRole gives."""
+    credentials = aws.sts.assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/ECSConsoleLearner", RoleSessionName="learner"
+    )["Credentials"]
+    session = boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=aws.session.region_name,
+    )
+    return SimpleNamespace(
+        session=session, **{s: session.client(s) for s in ("ec2", "ecs", "ssm", "cloudwatch")}
+    )
+

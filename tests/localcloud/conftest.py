@@ -11,7 +11,7 @@ import localcloud
 
 from .cloud import REGION
 
-SERVICES = ("ec2", "ecs", "ssm", "iam", "autoscaling", "cloudformation", "cloudwatch")
+SERVICES = ("ec2", "ecs", "ssm", "iam", "autoscaling", "cloudformation", "cloudwatch", "sts")
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,11 @@
 """The emulated ECS agent registers instances as the real agent does on AWS."""
 
 from localcloud.agent import EcsAgentEmulator, cluster_from_user_data, registered_memory_mib
+from localcloud.server import ChangeCounter, LocalCloud
 
 from .cloud import (
     container_instances,
+    in_account,
     launch,
     linux_user_data,
     recommended,
@@ -250,3 +252,35 @@ def test_a_stopped_instance_that_is_terminated_is_deregistered(aws):
         cluster="demo", containerInstances=[registered.container_instance_arn]
     )["containerInstances"]
     assert [d["status"] for d in described] == ["INACTIVE"]
+
+
+def test_a_pass_told_which_accounts_changed_registers_hosts_there_and_only_there(aws):
+    learner = in_account(aws, "111111111111")
+    for each in (aws, learner):
+        each.ecs.create_cluster(clusterName="demo-cluster")
+        launch(each, linux_user_data("demo-cluster"))
+    cloud = LocalCloud()
+    agent = EcsAgentEmulator(session=aws.session, places=cloud.places)
+
+    [change] = agent.sync({"111111111111"})
+
+    assert change.container_instance_arn.startswith(
+        "arn:aws:ecs:us-east-1:111111111111:container-instance/demo-cluster/"
+    )
+    assert len(container_instances(learner, "demo-cluster")) == 1
+    assert container_instances(aws, "demo-cluster") == []
+    # A pass that may be anywhere looks at every account: the server's own host joins its own.
+    [change] = agent.sync(None)
+    assert change.container_instance_arn.startswith("arn:aws:ecs:us-east-1:123456789012:")
+
+
+def test_the_change_counter_names_the_accounts_changed_since_it_was_last_asked():
+    changes = ChangeCounter()
+    changes.note("111111111111")
+    changes.note("222222222222")
+
+    assert changes.take_accounts() == {"111111111111", "222222222222"}
+    assert changes.take_accounts() == set()
+    changes.note("111111111111")
+    changes.note()  # a change that may be anywhere (a scenario switched off, a reset)
+    assert changes.take_accounts() is None

@@ -3,8 +3,9 @@
 from datetime import datetime, timedelta, timezone
 
 from localcloud.agent import ClusterMetricsReporter, EcsAgentEmulator
+from localcloud.server import LocalCloud
 
-from .cloud import launch, linux_user_data
+from .cloud import in_account, launch, linux_user_data
 
 METRICS = ("CPUReservation", "CPUUtilization", "MemoryReservation", "MemoryUtilization")
 
@@ -116,3 +117,16 @@ def test_a_cluster_made_again_under_its_name_gets_its_first_sample_at_once(aws):
     EcsAgentEmulator(session=aws.session).sync()
 
     assert reporter.report(now=start + timedelta(seconds=20)) == 1
+
+
+def test_a_learners_cluster_gets_its_metrics_in_the_learners_account_only(aws):
+    learner = in_account(aws, "111111111111")
+    learner.ecs.create_cluster(clusterName="demo")
+    launch(learner, linux_user_data("demo"))
+    EcsAgentEmulator(session=aws.session, places=LocalCloud().places).sync()
+    start = datetime.now(timezone.utc) - timedelta(minutes=1)
+
+    assert ClusterMetricsReporter().report() == 1
+
+    assert cluster_metrics(learner, "demo", start)["cpureservation"] == [0.0]
+    assert cluster_metrics(aws, "demo", start)["cpureservation"] == []

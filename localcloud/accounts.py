@@ -1,0 +1,157 @@
+"""Who a request comes from: the account its access key belongs to, or AWS's refusal of a key
+that belongs to no account.
+
+moto maps an access key to the account whose IAM holds it (an IAM user's key, or the temporary
+key STS AssumeRole issued into the role's account, `moto.iam.models.get_account_id_from`) and
+every other key to its default account, 123456789012. AWS refuses a key it never issued. So the
+local cloud accepts its own source keys (the server's credentials, in moto's default account),
+the agent's key, and the keys moto issued; any other key gets AWS's answer for an unknown key,
+never moto's default account.
+"""
+
+import json
+import re
+import urllib.parse
+import uuid
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from moto.core import DEFAULT_ACCOUNT_ID
+
+# The keys make run (scripts/run, docker-compose.yml) and the tests (tests/environment.py,
+# tests/e2e/conftest.py) give the console: the server's own credentials.
+DEFAULT_SOURCE_KEYS = ("local-cloud", "testing")
+SOURCE_KEYS_VARIABLE = "LOCAL_CLOUD_SOURCE_KEYS"
+# moto's own header naming the account a request acts in; honoured for the agent only.
+ACCOUNT_HEADER = "x-moto-account-id"
+_ACCOUNT_ENVIRON = "HTTP_" + ACCOUNT_HEADER.upper().replace("-", "_")
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]*/[^/]*/([^/]+)/")
+INVALID_TOKEN = "The security token included in the request is invalid."
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a request comes from: the account it acts in, and whether it is the agent."""
+
+    account: str
+    agent: bool = False
+
+
+class Gate:
+    """Decides the account of each request, or that its key is unknown (None)."""
+
+    def __init__(self, source_keys=DEFAULT_SOURCE_KEYS, agent_key=None, any_key=False):
+        self.source_keys = frozenset(source_keys)
+        self.agent_key = agent_key
+        # moto's own tests sign with keys of their own, and name accounts by the header.
+        self.any_key = any_key
+
+    def caller(self, environ):
+        """The caller of the request in `environ`, or None when its key is unknown.
+
+        Removes the account header from a request that may not use it, as AWS ignores it.
+        """
+        key = access_key(environ)
+        named = environ.get(_ACCOUNT_ENVIRON)
+        if key is not None and key == self.agent_key:
+            return Caller(named or DEFAULT_ACCOUNT_ID, agent=True)
+        if self.any_key:
+            return Caller(named or issuing_account(key) or DEFAULT_ACCOUNT_ID)
+        environ.pop(_ACCOUNT_ENVIRON, None)
+        if key is None or key in self.source_keys:
+            # Unsigned: moto's own API (/moto-api/reset), not AWS's.
+            return Caller(DEFAULT_ACCOUNT_ID)
+        account = issuing_account(key)
+        return Caller(account) if account else None
+
+
+def access_key(environ):
+    """The access key id a request is signed with (header or presigned query), or None."""
+    found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if found:
+        return found[1]
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    credential = (query.get("X-Amz-Credential") or [""])[0]
+    if credential:
+        return credential.split("/", 1)[0]
+    return (query.get("AWSAccessKeyId") or [None])[0]
+
+
+def issuing_account(key):
+    """The account whose IAM issued `key` (a user's key or an assumed role's), or None.
+
+    Reads moto's dicts without making any backend: a request that is refused changes nothing.
+    Runs outside the cloud's lock, so it reads past the attribute hook of `persistence.py`:
+    through it, another request being served would note every IAM backend looked at here as
+    used by itself, and picture them all.
+    """
+    from moto.iam.models import iam_backends
+
+    for account, partitions in list(dict.items(iam_backends)):
+        for backend in list(dict.values(partitions)):
+            if key in object.__getattribute__(backend, "access_keys"):
+                return account
+    return None
+
+
+def refuse_unknown_key(environ, start_response):
+    """AWS's answer to a request signed with a key it never issued, in the service's protocol:
+    EC2's AuthFailure (401), a JSON service's UnrecognizedClientException (400; 403 for the
+    REST-JSON ones), S3's InvalidAccessKeyId and a query service's InvalidClientTokenId (403)."""
+    service = _signing_service(environ)
+    request_id = str(uuid.uuid4())
+    if service == "ec2":
+        status, content_type = "401 Unauthorized", "text/xml;charset=UTF-8"
+        body = (
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error>"
+            "<Code>AuthFailure</Code>"
+            "<Message>AWS was not able to validate the provided access credentials</Message>"
+            f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        )
+    elif environ.get("HTTP_X_AMZ_TARGET"):
+        status, content_type = "400 Bad Request", "application/x-amz-json-1.1"
+        body = json.dumps({"__type": "UnrecognizedClientException", "message": INVALID_TOKEN})
+    elif service == "s3":
+        status, content_type = "403 Forbidden", "application/xml"
+        body = (
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InvalidAccessKeyId</Code>"
+            "<Message>The AWS Access Key Id you provided does not exist in our records.</Message>"
+            f"<AWSAccessKeyId>{escape(access_key(environ) or '')}</AWSAccessKeyId>"
+            f"<RequestId>{request_id}</RequestId></Error>"
+        )
+    elif _is_query_protocol(environ):
+        status, content_type = "403 Forbidden", "text/xml"
+        body = (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
+            f"<Message>{INVALID_TOKEN}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+    else:
+        status, content_type = "403 Forbidden", "application/json"
+        body = json.dumps({"message": INVALID_TOKEN})
+    encoded = body.encode()
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(encoded))),
+        ("x-amzn-RequestId", request_id),
+    ]
+    if content_type == "application/json":
+        # A REST-JSON service names its error in a header.
+        headers.append(("x-amzn-ErrorType", "UnrecognizedClientException"))
+    start_response(status, headers)
+    return [encoded]
+
+
+def _signing_service(environ):
+    found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if found:
+        return found[2]
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    parts = (query.get("X-Amz-Credential") or [""])[0].split("/")
+    return parts[3] if len(parts) > 3 else ""
+
+
+def _is_query_protocol(environ):
+    return "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", "") or "Action=" in environ.get(
+        "QUERY_STRING", ""
+    )
