@@ -138,7 +138,7 @@ def over_http(runs, state_dir=None, classes=0):
     try:
         aws = clients(
             endpoint_url=cloud.endpoint_url,
-            aws_access_key_id="local", aws_secret_access_key="local",
+            aws_access_key_id="local-cloud", aws_secret_access_key="local-cloud",
             config=Config(retries={"mode": "standard", "max_attempts": 5}),
         )
         for number in range(classes):  # the bench's class: a cluster of one host each
