@@ -162,6 +162,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "clusters.context_processors.console",
                 "classroom.context_processors.classroom",
+                "accounts.context_processors.account",
             ],
         },
     },

@@ -24,7 +24,10 @@ def test_a_newcomer_on_the_local_cloud_is_given_a_role_in_a_fresh_account(
 
     assert page.status_code == 200
     arn = AwsIdentity.objects.get(user=newcomer.user).role_arn
-    assert LEARNER_ROLE.fullmatch(arn)
+    account = LEARNER_ROLE.fullmatch(arn).group(1)
+    # The top bar names the account, as AWS's does: 1234-5678-9012.
+    shown = f"{account[:4]}-{account[4:8]}-{account[8:]}"
+    assert re.search(rf'class="topbar-account">@ <span[^>]*>account </span>{shown}<', page.text)
 
 
 def test_each_newcomer_gets_an_account_of_their_own_and_keeps_it(
