@@ -5,9 +5,9 @@ from types import SimpleNamespace
 import boto3
 import pytest
 from moto import mock_aws
-from moto.core.base_backend import BackendDict
 
 import localcloud
+from localcloud import persistence
 
 from .cloud import REGION
 
@@ -35,7 +35,5 @@ def aws(session, clients):
         yield SimpleNamespace(session=session, **clients)
     finally:
         # moto's reset rebuilds every backend before dropping it; dropping them first is quicker.
-        for backends in list(BackendDict._instances):
-            backends.clear()
-        BackendDict._instances.clear()
+        persistence.forget_everything()
         mock.stop()
