@@ -25,7 +25,7 @@ _passes = ThreadPoolExecutor(max_workers=PASSES_AT_ONCE, thread_name_prefix="cla
 # How long the page waits for the passes it set off. A learner whose pass is not back by then is
 # shown as their last pass found them, and the pass, still running, is there for the next look.
 # Without the bound, a class of 30 building their clusters (make bench) kept the trainer waiting
-# 10 s at every look, the time of four rounds of passes against a busy cloud.
+# 12 s at every look (p95), four rounds of passes against a busy cloud.
 PASSES_WAIT_SECONDS = 0.5
 
 
