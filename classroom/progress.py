@@ -22,11 +22,6 @@ from .models import CheckpointReached
 # them rather than each bringing eight more.
 PASSES_AT_ONCE = 8
 _passes = ThreadPoolExecutor(max_workers=PASSES_AT_ONCE, thread_name_prefix="class-pass")
-# How long the page waits for the passes it set off. A learner whose pass is not back by then is
-# shown as their last pass found them, and the pass, still running, is there for the next look.
-# Without the bound, a class of 30 building their clusters (make bench) kept the trainer waiting
-# 12 s at every look (p95), four rounds of passes against a busy cloud.
-PASSES_WAIT_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -147,7 +142,9 @@ def class_rows(learners, region):
     """One row per learner: each checkpoint reached (with its first time), wrong or not yet.
     The learners' passes that are due are made side by side, PASSES_AT_ONCE at a time: each
     waits on AWS, and a class's worth one after the other would keep the page waiting. The page
-    waits PASSES_WAIT_SECONDS for them at most (a learner read before)."""
+    waits for them CLASS_PAGE_WAIT_SECONDS at most (for a learner read before): without the
+    bound, a class of 30 building their clusters (make bench) kept the trainer waiting 12 s at
+    every look (p95), four rounds of passes against a busy cloud."""
     learners = list(learners)
     times = CheckpointReached.objects.times_by_learner(learners)
     for learner in learners:
@@ -157,7 +154,7 @@ def class_rows(learners, region):
         _passes.submit(learner_pass, learner, person, region, frozenset(times[learner.pk]))
         for learner, person in zip(learners, people)
     ]
-    wait(making, timeout=PASSES_WAIT_SECONDS)
+    wait(making, timeout=settings.CLASS_PAGE_WAIT_SECONDS)
     passes = [_back_or_last(learner, region, pass_) for learner, pass_ in zip(learners, making)]
     rows = []
     for learner, found in zip(learners, passes):

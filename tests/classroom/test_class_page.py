@@ -260,15 +260,15 @@ def test_the_learners_accounts_are_read_side_by_side(
 def test_a_pass_not_back_in_time_shows_the_last_one_and_is_there_for_the_next_look(
     trainer_browser, user, monkeypatch, settings
 ):
-    """Under a class's load a round of passes takes seconds: the page waits PASSES_WAIT_SECONDS
-    for them, shows the learner as their last pass found them, and the next look finds the pass
-    that was still being made."""
+    """Under a class's load a round of passes takes seconds: the page waits
+    CLASS_PAGE_WAIT_SECONDS for them, shows the learner as their last pass found them, and the
+    next look finds the pass that was still being made."""
     import threading
 
     from tests.e2e.waiting import wait_until
 
     settings.CLASS_READ_SECONDS = 0  # every look sets off a pass
-    monkeypatch.setattr(progress, "PASSES_WAIT_SECONDS", 0.1)
+    settings.CLASS_PAGE_WAIT_SECONDS = 0.1
     answers = iter(["First pass", "Second pass"])
     aws_answers = threading.Event()
 
