@@ -4,7 +4,7 @@ and, for the pages people wait on, the local cloud itself over HTTP."""
 import pytest
 
 from clusters import aws as aws_module
-from localcloud.server import running_local_cloud
+from localcloud.server import running_local_cloud, start_local_cloud
 from tests.clusters.conftest import (  # noqa: F401  (fixtures, found by name)
     agent,
     big_cluster,
@@ -13,7 +13,11 @@ from tests.clusters.conftest import (  # noqa: F401  (fixtures, found by name)
     start_hosts,
     launch,
 )
-from tests.e2e.conftest import redis_url, test_database_path  # noqa: F401  (fixtures)
+from tests.e2e.conftest import (  # noqa: F401  (fixtures, found by name)
+    fake_aws_environment,
+    redis_url,
+    test_database_path,
+)
 from tests.conftest import (  # noqa: F401  (fixtures, found by name)
     aws,
     cache_of_its_own,
@@ -35,6 +39,18 @@ def local_cloud(monkeypatch):
         aws_module.forget_clients()
         yield endpoint_url
         aws_module.forget_clients()
+
+
+@pytest.fixture
+def cloud(monkeypatch):
+    """A fresh local cloud process for the benchmark; the console's clients point at it."""
+    process = start_local_cloud()
+    for name, value in fake_aws_environment(process.endpoint_url).items():
+        monkeypatch.setenv(name, value)
+    aws_module.forget_clients()
+    yield process
+    aws_module.forget_clients()
+    process.stop()
 
 
 @pytest.fixture(scope="session")

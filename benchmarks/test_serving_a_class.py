@@ -6,17 +6,12 @@ numbers, adds its row to docs/benchmarks.md, and fails only when a target is mis
 
 import concurrent.futures
 import json
-import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import boto3
-import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from django.test import Client
@@ -26,16 +21,15 @@ from clusters import inventory, stack_template
 from clusters.models import Operation, Step, Template
 from clusters.plan import EC2_TRUST_POLICY
 from clusters.tasks import start_operation
-from localcloud.server import start_local_cloud
-from tests.e2e.conftest import Server, fake_aws_environment, free_port, publishing_to
+from tests.e2e.conftest import publishing_to
 from tests.e2e.waiting import wait_until
 from tests.lab import lab_configuration
 
 from .ecs_instances_calls import cpu_seconds, wait_until_idle
+from .processes import console_worker, gunicorn
 from .table import Row
 
 REGION = "us-east-1"
-REPO = Path(__file__).resolve().parent.parent
 AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
 
 # Targets of issue 11 on the 2-core machine the project is built for.
@@ -51,18 +45,6 @@ TABS = 30
 CALLS_PER_MINUTE = 60
 NEW_HOST_S = 5
 REST_SHARE = 0.05
-
-
-@pytest.fixture
-def cloud(monkeypatch):
-    """A fresh local cloud process for the benchmark; the console's clients point at it."""
-    process = start_local_cloud()
-    for name, value in fake_aws_environment(process.endpoint_url).items():
-        monkeypatch.setenv(name, value)
-    console_aws.client.cache_clear()
-    yield process
-    console_aws.client.cache_clear()
-    process.stop()
 
 
 def boto3_clients(endpoint_url):
@@ -179,25 +161,6 @@ def console_wall(user, names, configuration):
     return wall
 
 
-def console_worker(redis_url, endpoint_url, database_path):
-    """A Celery worker as `make run` starts it, its pool from the console's settings."""
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        **fake_aws_environment(endpoint_url),
-        "REDIS_URL": redis_url,
-        "DATABASE_PATH": database_path,
-        "PYTHONUNBUFFERED": "1",
-    }
-    server = Server(
-        "bench-worker",
-        [sys.executable, "-m", "celery", "-A", "ecsconsole", "worker", "--loglevel", "INFO",
-         "--without-mingle", "--without-gossip", "--without-heartbeat"],
-        env=env,
-    )
-    server.wait_until_ready(lambda: " ready." in server.log())
-    return server
-
-
 def test_creates_beside_the_raw_boto3_sequence(
     cloud, redis_url, test_database_path, transactional_db, user, bench_table
 ):
@@ -237,47 +200,6 @@ def test_creates_beside_the_raw_boto3_sequence(
     ))
     assert extra <= ONE_CREATE_EXTRA_S
     assert factor <= CREATES_FACTOR
-
-
-def gunicorn(database_path, redis_url):
-    """The web app under gunicorn as `make run` serves it (gunicorn.conf.py where it is)."""
-    port = free_port()
-    config = ["--config", "gunicorn.conf.py"] if (REPO / "gunicorn.conf.py").exists() else [
-        "--worker-class", "gthread", "--workers", str(len(os.sched_getaffinity(0))),
-        "--threads", "8",
-    ]
-    from django.conf import settings
-
-    env = {
-        **os.environ,
-        "DATABASE_PATH": database_path,
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "DATA_DIR": str(REPO / "var"),
-        "STATIC_ROOT": str(REPO / "var" / "bench-staticfiles"),
-    }
-    # The hashed, compressed static files it serves, collected first as make run does.
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=REPO, env=env, check=True,
-    )
-    server = Server(
-        "bench-gunicorn",
-        [str(Path(sys.executable).parent / "gunicorn"), *config, "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", "/dev/null", "ecsconsole.wsgi:application"],
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    server.wait_until_ready(lambda: _answers(f"{url}/login/"))
-    return server, url
-
-
-def _answers(url):
-    try:
-        with urllib.request.urlopen(url, timeout=1) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
 
 
 def test_the_launch_status_poll_of_fifty_open_tabs(

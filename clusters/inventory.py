@@ -198,6 +198,13 @@ def shared_read(key, fresh_for, read):
     return value
 
 
+def last_reading(key):
+    """The value shared_read last kept for `key`, however old, or None: for a page that shows it
+    rather than wait for the reading under way."""
+    reading = _cached("get", key)
+    return None if reading is None else reading.value
+
+
 def _wait_for_reading(key):
     """The reading another request is making, once it lands; None after the wait's bound.
 

@@ -270,6 +270,9 @@ SHARED_READ_SECONDS = env_int("SHARED_READ_SECONDS", 2)
 # The Class page reads each learner's account at most once in this many seconds, however many
 # trainers watch it (classroom/progress.py); the page looks again as often.
 CLASS_READ_SECONDS = env_int("CLASS_READ_SECONDS", 5)
+# How long a look at the Class page waits for the passes it set off: a learner whose pass is not
+# back by then is shown as their last pass found them, and the next look finds the new one.
+CLASS_PAGE_WAIT_SECONDS = env_seconds("CLASS_PAGE_WAIT_SECONDS", 0.5)
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Django's cache on the same Redis as Celery's broker, its keys under a prefix of their own. It

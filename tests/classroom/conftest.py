@@ -8,6 +8,13 @@ from classroom.learners import make_trainer
 from tests.clusters.conftest import agent, aws_calls, finish, lab_cluster, launch  # noqa: F401
 
 
+@pytest.fixture(autouse=True)
+def every_pass_in_the_page(settings):
+    """In-process AWS answers in milliseconds, but a busy machine can make a pass slower than
+    the page's wait: a test that looks again expects the pass that look set off."""
+    settings.CLASS_PAGE_WAIT_SECONDS = 60
+
+
 @pytest.fixture
 def trainer(django_user_model, db):
     person = django_user_model.objects.create_user("trainer", password="teach-ecs")

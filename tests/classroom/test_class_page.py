@@ -255,3 +255,42 @@ def test_the_learners_accounts_are_read_side_by_side(
     assert page.status_code == 200
     assert not all_three.broken
     assert learner_rows(page.content.decode()) == ["ada", "grace", "learner"]
+
+
+def test_a_pass_not_back_in_time_shows_the_last_one_and_is_there_for_the_next_look(
+    trainer_browser, user, monkeypatch, settings
+):
+    """Under a class's load a round of passes takes seconds: the page waits
+    CLASS_PAGE_WAIT_SECONDS for them, shows the learner as their last pass found them, and the
+    next look finds the pass that was still being made."""
+    import threading
+
+    from tests.e2e.waiting import wait_until
+
+    settings.CLASS_READ_SECONDS = 0  # every look sets off a pass
+    settings.CLASS_PAGE_WAIT_SECONDS = 0.1
+    answers = iter(["First pass", "Second pass"])
+    aws_answers = threading.Event()
+
+    def slow_from_the_second(person, region, reached_before):
+        found = progress.Pass({}, next(answers, "Later pass"))
+        if found.error != "First pass":
+            aws_answers.wait(10)
+        return found
+
+    monkeypatch.setattr(progress, "check_account", slow_from_the_second)
+    first = trainer_browser.get(PAGE, headers=POLL).content.decode()
+    assert "AWS did not answer: First pass" in first
+
+    try:
+        while_reading = trainer_browser.get(PAGE, headers=POLL).content.decode()
+    finally:
+        aws_answers.set()
+
+    assert "AWS did not answer: First pass" in while_reading
+    settings.CLASS_READ_SECONDS = 60  # from now on the looks read no pass of their own
+    wait_until(
+        lambda: "Second pass" in trainer_browser.get(PAGE, headers=POLL).content.decode(),
+        10,
+        "the pass made during the second look to reach the page",
+    )
