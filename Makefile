@@ -43,7 +43,7 @@ test: venv $(NODE_MODULES)
 
 bench: venv $(NODE_MODULES)
 	scripts/ensure-system-packages test
-	TEST_DATABASE_PATH=var/bench.sqlite3 $(PY) -m pytest benchmarks -p no:cacheprovider -s
+	WRITE_BENCHMARKS_DOCUMENT=1 TEST_DATABASE_PATH=var/bench.sqlite3 $(PY) -m pytest benchmarks -p no:cacheprovider -s
 
 # 10,000 random posts to every page that takes a form: none may answer 5xx.
 fuzz: venv

@@ -1,6 +1,8 @@
 """The benchmarks reuse the console tests' fixtures: in-process AWS with the local cloud's fixes,
 and, for the pages people wait on, the local cloud itself over HTTP."""
 
+import os
+
 import pytest
 
 from clusters import aws as aws_module
@@ -55,10 +57,12 @@ def cloud(monkeypatch):
 
 @pytest.fixture(scope="session")
 def bench_table():
-    """The rows of docs/benchmarks.md: each benchmark adds its own; written when the run ends."""
+    """The rows of docs/benchmarks.md: each benchmark adds its own; written when the run ends,
+    by `make bench` only (it sets WRITE_BENCHMARKS_DOCUMENT): a benchmark run alone prints its
+    rows and leaves the document of the last whole run as it is."""
     from .table import write
 
     rows = []
     yield rows
     if rows:
-        write(rows)
+        write(rows, keep=os.environ.get("WRITE_BENCHMARKS_DOCUMENT") == "1")

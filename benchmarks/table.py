@@ -36,8 +36,8 @@ def machine():
     )
 
 
-def write(rows, path=DOCUMENT):
-    """docs/benchmarks.md: the table, the machine and the date."""
+def write(rows, keep=True, path=DOCUMENT):
+    """docs/benchmarks.md: the table, the machine and the date; printed only, unless kept."""
     lines = [
         "# Benchmarks",
         "",
@@ -52,6 +52,7 @@ def write(rows, path=DOCUMENT):
         f"| {row.what} | {row.measured} | {row.target} | {'yes' if row.met else '**no**'} |"
         for row in rows
     ]
-    path.parent.mkdir(exist_ok=True)
-    path.write_text("\n".join(lines) + "\n")
+    if keep:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("\n".join(lines) + "\n")
     print("\n" + "\n".join(lines))
