@@ -242,3 +242,33 @@ def test_a_learner_without_an_account_cannot_be_reset(trainer_browser, django_us
 
     assert page.status_code == 302 and page.url == "/class/"
     assert not Operation.objects.filter(action=Operation.Action.RESET).exists()
+
+
+def test_what_aws_refuses_to_remove_is_shown_with_its_reason_and_can_be_tried_again(
+    settings, alice, finish, monkeypatch
+):
+    settings.CONSOLE_ACCOUNTS = "per-user-local"
+    monkeypatch.setattr(cleanup, "regions", lambda: [REGION])
+    ecs = in_account_of(alice, "ecs")
+    ecs.create_cluster(clusterName="with-a-service")
+    ecs.register_task_definition(
+        family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 128}]
+    )
+    ecs.create_service(cluster="with-a-service", serviceName="web", taskDefinition="web")
+    in_account_of(alice, "ec2").create_key_pair(KeyName="lab-key")
+
+    page = alice.browser.post("/account/clean-up/", {"confirmation": "clean up"})
+    operation = finish(Operation.objects.get(action=Operation.Action.RESET))
+
+    clusters = operation.step(Step.Kind.RESET_CLUSTERS)
+    assert clusters.state == Step.State.FAILED
+    assert "The Cluster cannot be deleted while Services are active." in clusters.message
+    # The steps after it did not start: the key pair is still there for Try again to remove.
+    assert operation.step(Step.Kind.RESET_KEY_PAIRS).state == Step.State.PENDING
+    assert key_pairs(alice) == ["lab-key"]
+    shown = alice.browser.get(page.url).content.decode()
+    assert (
+        "Cluster <code>with-a-service</code> (us-east-1): not removed. The Cluster cannot be "
+        "deleted while Services are active."
+    ) in shown
+    assert 'href="/account/clean-up/">Try again</a>' in shown
