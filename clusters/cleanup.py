@@ -121,7 +121,9 @@ def _summary(noun, cleaned):
         )
     ]
     said = ", ".join(f"{count} {words}" for count, words in counts if count)
-    return f"{len(cleaned)} {noun} found: {said}"
+    # "stacks" -> "1 stack"; "IAM roles" -> "1 IAM role".
+    found = f"1 {noun.removesuffix('s')}" if len(cleaned) == 1 else f"{len(cleaned)} {noun}"
+    return f"{found} found: {said}"
 
 
 def _clean(step, noun, find, look_again=None):

@@ -222,6 +222,15 @@ class Operation(models.Model):
         return reverse("clusters:operation", args=[self.pk])
 
     @property
+    def reset_title(self):
+        """What a reset's page is called: a trainer's Reset of a learner, or a person's own
+        Clean up (read on the whole page only: the poll's query budget has no user in it)."""
+        owner = self.request.owner
+        if self.created_by.get_username() == owner:
+            return f"Clean up account {owner}"
+        return f"Reset {owner}"
+
+    @property
     def request(self):
         """What the person asked, as the typed value the action takes."""
         return REQUEST_TYPES[self.action].from_json(self.config)

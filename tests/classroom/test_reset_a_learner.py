@@ -130,7 +130,7 @@ def test_resetting_a_learner_empties_their_account_and_leaves_anothers_alone(
     }
     # The trainer follows it on its status page, each resource with what became of it.
     page = trainer_browser.get(reset.get_absolute_url()).content.decode()
-    assert "Clean up account: alice" in page
+    assert "<h1>Reset alice</h1>" in page
     assert "Cluster <code>tried-in-ireland</code> (eu-west-1): removed" in page
     assert "Stack <code>EC2ContainerService-demo-cluster</code> (us-east-1): removed" in page
     assert "IAM role <code>ecsInstanceRole</code> (global): removed" in page
@@ -217,6 +217,7 @@ def test_on_an_account_an_admin_assigned_only_what_ecs_console_tagged_goes(
     assert not has_instance_role(alice)
     assert "teamRole" in {r["RoleName"] for r in iam.list_roles()["Roles"]}
     shown = alice.browser.get(page.url).content.decode()
+    assert "<h1>Clean up account alice</h1>" in shown
     assert "Cluster <code>team-service</code> (us-east-1): left alone. Not tagged" in shown
     assert "Key pair <code>team-key</code> (us-east-1): left alone" in shown
 
