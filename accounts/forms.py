@@ -11,7 +11,9 @@ class CleanUpForm(forms.Form):
         self.phrase = phrase
         field = self.fields["confirmation"]
         field.label = f"Type {phrase} to confirm"
-        field.help_text = f"Enter {phrase} in the field to confirm: what is removed cannot be had back."
+        field.help_text = (
+            f"Enter {phrase} in the field to confirm: what is removed cannot be had back."
+        )
 
     def clean_confirmation(self):
         if self.cleaned_data["confirmation"].strip() != self.phrase:

@@ -54,8 +54,10 @@ def regions():
 
 
 def _tag_pairs(tags):
-    """{key: value} of an AWS tag list, in either spelling (ECS's key/value, the others' Key/Value)."""
-    return {tag.get("Key", tag.get("key")): tag.get("Value", tag.get("value")) for tag in tags or ()}
+    """{key: value} of an AWS tag list, in either spelling (ECS's key/value, others' Key/Value)."""
+    return {
+        tag.get("Key", tag.get("key")): tag.get("Value", tag.get("value")) for tag in tags or ()
+    }
 
 
 def is_theirs(scope, tags):
@@ -374,7 +376,8 @@ def _if_there(read):
 def _delete_role(iam, scope, name):
     """Take the role out of its instance profiles (deleting those that are the person's),
     detach and delete its policies, then delete it: IAM deletes only a role with none left."""
-    for profile in paginate(iam, "list_instance_profiles_for_role", "InstanceProfiles", RoleName=name):
+    profiles = paginate(iam, "list_instance_profiles_for_role", "InstanceProfiles", RoleName=name)
+    for profile in profiles:
         profile_name = profile["InstanceProfileName"]
         iam.remove_role_from_instance_profile(InstanceProfileName=profile_name, RoleName=name)
         tags = iam.get_instance_profile(InstanceProfileName=profile_name)["InstanceProfile"].get(

@@ -240,7 +240,10 @@ class CleanupScope(TextChoices):
     # theirs (every cluster, stack, instance and key pair, the lab's instance role).
     WHOLE_ACCOUNT = "whole-account", "everything the lab makes in the account"
     # An admin assigned the account, which others may use: only what carries MADE_BY_CONSOLE.
-    MADE_BY_CONSOLE = "made-by-console", f"only what ECS Console made, tagged {CONSOLE_TAG_PREFIX}made-by"
+    MADE_BY_CONSOLE = (
+        "made-by-console",
+        f"only what ECS Console made, tagged {CONSOLE_TAG_PREFIX}made-by",
+    )
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,10 @@ class Call:
 
 def create_cluster(cluster_name, configuration):
     tags = (*configuration.tags, MADE_BY_CONSOLE)
-    arguments = {"clusterName": cluster_name, "tags": [{"key": t.key, "value": t.value} for t in tags]}
+    arguments = {
+        "clusterName": cluster_name,
+        "tags": [{"key": tag.key, "value": tag.value} for tag in tags],
+    }
     if configuration.container_insights:
         arguments["settings"] = [{"name": "containerInsights", "value": "enabled"}]
     if configuration.capacity_providers:

@@ -69,7 +69,8 @@ def instances_not_terminated(learner):
 
 
 def key_pairs(learner):
-    return sorted(k["KeyName"] for k in in_account_of(learner, "ec2").describe_key_pairs()["KeyPairs"])
+    found = in_account_of(learner, "ec2").describe_key_pairs()["KeyPairs"]
+    return sorted(key_pair["KeyName"] for key_pair in found)
 
 
 def has_instance_role(learner):
