@@ -178,6 +178,8 @@ class Operation(models.Model):
         ]
 
     def __str__(self):
+        if self.action == self.Action.RESET:
+            return f"clean-up of account {self.account_id}"
         return f"{self.cluster_name} ({self.region})"
 
     def end(self):
