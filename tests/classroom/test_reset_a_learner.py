@@ -274,3 +274,29 @@ def test_what_aws_refuses_to_remove_is_shown_with_its_reason_and_can_be_tried_ag
         "deleted while Services are active."
     ) in shown
     assert 'href="/account/clean-up/">Try again</a>' in shown
+
+
+def test_cleaning_up_again_finds_nothing_left_and_its_poll_reads_only_its_rows(
+    settings, alice, finish, monkeypatch, django_assert_max_num_queries
+):
+    settings.CONSOLE_ACCOUNTS = "per-user-local"
+    monkeypatch.setattr(cleanup, "regions", lambda: [REGION])
+    in_account_of(alice, "ecs").create_cluster(clusterName="demo-cluster")
+    alice.browser.post("/account/clean-up/", {"confirmation": "clean up"})
+    finish(Operation.objects.get(action=Operation.Action.RESET))
+
+    page = alice.browser.post("/account/clean-up/", {"confirmation": "clean up"})
+    again = finish(Operation.objects.filter(action=Operation.Action.RESET).first())
+
+    assert Operation.objects.filter(action=Operation.Action.RESET).count() == 2
+    assert again.has_succeeded
+    assert [step.message for step in again.ordered_steps] == [
+        "No stacks to remove",
+        "No instances to remove",
+        "No clusters to remove",
+        "No key pairs to remove",
+        "No IAM roles to remove",
+    ]
+    with django_assert_max_num_queries(3):
+        poll = alice.browser.get(page.url, headers={"HX-Request": "true"})
+    assert poll.status_code == 286  # ended: htmx stops polling
