@@ -8,6 +8,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Substr
 
 from clusters.aws import ROLE_ARN_PATTERN, Person
+from clusters.configuration import CleanupScope
 
 # The role each person of the local cloud is given, in an account of their own.
 LEARNER_ROLE_NAME = "ECSConsoleLearner"
@@ -98,3 +99,13 @@ def person_for(user):
     if identity is None:
         raise NoAwsAccount(user.get_username())
     return Person(user.get_username(), identity.role_arn)
+
+
+def cleanup_scope():
+    """What Reset and Clean up my account may remove from a person's account, from what ECS
+    Console knows of it: an account it made for this person alone (per-user-local) holds only
+    their things, all of which may go; an account an admin assigned may be shared with people
+    and systems the console knows nothing of, so only what ECS Console tagged as its own goes."""
+    if settings.CONSOLE_ACCOUNTS == "per-user-local":
+        return CleanupScope.WHOLE_ACCOUNT
+    return CleanupScope.MADE_BY_CONSOLE

@@ -7,4 +7,5 @@ app_name = "classroom"
 urlpatterns = [
     path("class/", views.class_page, name="class"),
     path("class/progress.csv", views.class_csv, name="csv"),
+    path("class/learners/<str:username>/reset/", views.reset_learner, name="reset"),
 ]

@@ -4,11 +4,18 @@ import csv
 import functools
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseStopPolling
+
+from accounts.forms import CleanUpForm
+from accounts.models import NoAwsAccount
+from accounts.views import clean_up_context, start_clean_up
+from clusters.views import NotFound, _go_to, page_or_dialog
 
 from .checkpoints import CHECKPOINTS
 from .forms import AddLearnersForm
@@ -76,3 +83,26 @@ def class_csv(request):
             + [cell.reached_at.isoformat() if cell.reached_at else "" for cell in row.cells]
         )
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@trainers_only
+def reset_learner(request, username):
+    """Reset a learner: everything the lab made in their account removed, by an operation that
+    acts in their account through their role. Only a learner's: never a trainer's or an admin's
+    account, whatever the URL names. The trainer confirms by typing the learner's user name."""
+    class_url = reverse("classroom:class")
+    learner = learners().filter(username=username).first()
+    if learner is None:
+        raise NotFound(f"There is no learner {username}.", back=("Class", class_url))
+    form = CleanUpForm(request.POST if request.method == "POST" else None, phrase=username)
+    try:
+        if form.is_valid():
+            operation = start_clean_up(request, owner=learner)
+            return _go_to(request, operation.get_absolute_url())
+        action_url = reverse("classroom:reset", args=[username])
+        context = clean_up_context(learner, form, action_url, cancel_url=class_url)
+    except NoAwsAccount:
+        messages.error(request, f"{username} has no AWS account yet: there is nothing to reset.")
+        return _go_to(request, class_url)
+    return page_or_dialog(request, "accounts/clean_up.html", context)

@@ -99,6 +99,14 @@ class Tag:
     value: str = ""
 
 
+# The tag ECS Console puts on everything it makes (clusters, stacks and so what they make,
+# key pairs, the instance role and its profile): on an account an admin assigned, which others
+# may use too, Reset finds what is the console's by it and touches nothing else. A person's own
+# tags may not use the prefix (forms.TagForm), as AWS keeps aws: for itself.
+CONSOLE_TAG_PREFIX = "ecs-console:"
+MADE_BY_CONSOLE = Tag(f"{CONSOLE_TAG_PREFIX}made-by", "ECS Console")
+
+
 @dataclass(frozen=True)
 class NewVpc:
     """A VPC the stack makes, with a public subnet in each of the region's first two zones."""
@@ -223,6 +231,32 @@ class ScaleRequest(StoredAsJson):
 @dataclass(frozen=True)
 class DeleteRequest(StoredAsJson):
     """Delete Cluster asks nothing more than the cluster: its stack, if any, goes first."""
+
+
+class CleanupScope(TextChoices):
+    """What a Reset (or Clean up my account) may remove from an account."""
+
+    # The console made the account for this person alone: everything the lab makes in it is
+    # theirs (every cluster, stack, instance and key pair, the lab's instance role).
+    WHOLE_ACCOUNT = "whole-account", "everything the lab makes in the account"
+    # An admin assigned the account, which others may use: only what carries MADE_BY_CONSOLE.
+    MADE_BY_CONSOLE = (
+        "made-by-console",
+        f"only what ECS Console made, tagged {CONSOLE_TAG_PREFIX}made-by",
+    )
+
+
+@dataclass(frozen=True)
+class ResetRequest(StoredAsJson):
+    """Reset a learner's account, or Clean up my account: what may go, and whose account it is
+    (the learner's user name, for the page's words; the Operation keeps their role)."""
+
+    scope: CleanupScope
+    owner: str
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(scope=CleanupScope(data["scope"]), owner=data["owner"])
 
 
 def _to_json(value):

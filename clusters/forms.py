@@ -19,6 +19,8 @@ from django.forms.renderers import TemplatesSetting
 from . import inventory
 from .aws import AwsError
 from .configuration import (
+    CONSOLE_TAG_PREFIX,
+    MADE_BY_CONSOLE,
     AmiFamily,
     ClusterConfiguration,
     IngressRule,
@@ -35,7 +37,8 @@ from .models import Template
 
 NEW = "new"
 CREATE_ROLE = "create"
-MAX_TAGS = 50
+# ECS and CloudFormation take 50 tags a resource; ECS Console's own (MADE_BY_CONSOLE) is one.
+MAX_TAGS = 49
 MAX_VOLUME_GIB = 16384
 RISKY_PORTS = {22: "SSH", 3389: "RDP"}
 # The most instance types an Auto Scaling group's mixed instances policy may override.
@@ -176,6 +179,11 @@ class TagForm(forms.Form):
         key = self.cleaned_data["key"]
         if key.lower().startswith("aws:"):
             raise forms.ValidationError("Tag keys may not start with aws:, which AWS keeps for itself.")
+        if key.lower().startswith(CONSOLE_TAG_PREFIX):
+            raise forms.ValidationError(
+                f"Tag keys may not start with {CONSOLE_TAG_PREFIX}, which ECS Console keeps for "
+                "the tag that marks what it made."
+            )
         _check_tag_characters(key, "key")
         return key
 
@@ -207,7 +215,8 @@ class BaseTagFormSet(forms.BaseFormSet):
         keys = [form.cleaned_data.get("key") for form in self.forms if form.cleaned_data.get("key")]
         if len(keys) > MAX_TAGS:
             raise forms.ValidationError(
-                f"A cluster can have at most {MAX_TAGS} tags; remove {len(keys) - MAX_TAGS}."
+                f"A cluster can have at most {MAX_TAGS} tags of yours (ECS Console adds its "
+                f"own, {MADE_BY_CONSOLE.key}); remove {len(keys) - MAX_TAGS}."
             )
         seen = set()
         for form in self.forms:

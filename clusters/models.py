@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .aws import Person, current_person
-from .configuration import ClusterConfiguration, DeleteRequest, ScaleRequest
+from .configuration import ClusterConfiguration, DeleteRequest, ResetRequest, ScaleRequest
 from .stack_template import LogicalId, stack_name_for
 
 
@@ -49,6 +49,11 @@ class OperationQuerySet(models.QuerySet):
         """Operations asked in one AWS account (a value, or an expression such as
         AwsIdentity.objects.account_of(user)): nobody sees another account's."""
         return self.filter(account_id=account_id)
+
+    def seen_by(self, user, account_id):
+        """What a person may follow: their account's operations, and those they started in
+        another's (a trainer's Reset of a learner, in the learner's account)."""
+        return self.filter(Q(account_id=account_id) | Q(created_by=user))
 
     def for_cluster(self, account_id, region, cluster_name):
         return self.filter(account_id=account_id, region=region, cluster_name=cluster_name)
@@ -132,6 +137,8 @@ class Operation(models.Model):
         CREATE = "create", "Create cluster"
         SCALE = "scale", "Scale ECS Instances"
         DELETE = "delete", "Delete cluster"
+        # Over a whole account: its cluster_name and region are ACCOUNT_WIDE.
+        RESET = "reset", "Clean up account"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -171,6 +178,8 @@ class Operation(models.Model):
         ]
 
     def __str__(self):
+        if self.action == self.Action.RESET:
+            return f"clean-up of account {self.account_id}"
         return f"{self.cluster_name} ({self.region})"
 
     def end(self):
@@ -215,6 +224,15 @@ class Operation(models.Model):
         return reverse("clusters:operation", args=[self.pk])
 
     @property
+    def reset_title(self):
+        """What a reset's page is called: a trainer's Reset of a learner, or a person's own
+        Clean up (read on the whole page only: the poll's query budget has no user in it)."""
+        owner = self.request.owner
+        if self.created_by.get_username() == owner:
+            return f"Clean up account {owner}"
+        return f"Reset {owner}"
+
+    @property
     def request(self):
         """What the person asked, as the typed value the action takes."""
         return REQUEST_TYPES[self.action].from_json(self.config)
@@ -229,6 +247,17 @@ class Operation(models.Model):
         request = self.request
         if self.action == self.Action.SCALE:
             return [Kind.SCALE]
+        if self.action == self.Action.RESET:
+            # Stacks first: each takes its Auto Scaling group's instances and its network with
+            # it; then what is left of the instances, the clusters they leave, and what the
+            # instances started with.
+            return [
+                Kind.RESET_STACKS,
+                Kind.RESET_INSTANCES,
+                Kind.RESET_CLUSTERS,
+                Kind.RESET_KEY_PAIRS,
+                Kind.RESET_INSTANCE_ROLE,
+            ]
         if self.action == self.Action.DELETE:
             # The stack is always looked for (a no-op when there is none): a delete asked while
             # the create was still making it must not leave it behind.
@@ -313,7 +342,12 @@ REQUEST_TYPES = {
     Operation.Action.CREATE: ClusterConfiguration,
     Operation.Action.SCALE: ScaleRequest,
     Operation.Action.DELETE: DeleteRequest,
+    Operation.Action.RESET: ResetRequest,
 }
+
+# An operation over a whole account has no one cluster or region: its cluster_name and region
+# are empty, so "one running at a time" holds per account, as for a cluster.
+ACCOUNT_WIDE = ""
 
 
 class StackEvent(NamedTuple):
@@ -359,6 +393,42 @@ class LaunchedInstance(NamedTuple):
     state: str
 
 
+class Outcome(models.TextChoices):
+    REMOVED = "removed", "Removed"
+    REMOVING = "removing", "Being removed"
+    LEFT_ALONE = "left-alone", "Left alone"
+    FAILED = "failed", "Not removed"
+
+
+class CleanedResource(NamedTuple):
+    """One resource a clean-up step found, and what became of it: AWS's reason when it failed,
+    or why it was left alone."""
+
+    kind: str
+    name: str
+    region: str
+    outcome: Outcome
+    reason: str = ""
+    # What AWS knows it by, where its name is not enough (a stack's id outlives its deletion).
+    resource_id: str = ""
+
+    def to_json(self):
+        return self._asdict()
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(**{**data, "outcome": Outcome(data["outcome"])})
+
+    @property
+    def state(self):
+        """The status icon's state for this resource."""
+        return {
+            Outcome.REMOVED: Step.State.SUCCEEDED,
+            Outcome.REMOVING: Step.State.IN_PROGRESS,
+            Outcome.FAILED: Step.State.FAILED,
+        }.get(self.outcome)  # left alone: no icon, its words say why
+
+
 class StepQuerySet(models.QuerySet):
     def unfinished(self):
         return self.filter(state__in=[Step.State.PENDING, Step.State.IN_PROGRESS])
@@ -394,6 +464,11 @@ class Step(models.Model):
         DELETE_STACK = "delete-stack", "CloudFormation Stack"
         DELETE_CLUSTER = "delete-cluster", "ECS cluster"
         INSTANCES = "instances", "ECS Instances"
+        RESET_STACKS = "reset-stacks", "CloudFormation stacks"
+        RESET_INSTANCES = "reset-instances", "EC2 instances"
+        RESET_CLUSTERS = "reset-clusters", "ECS clusters"
+        RESET_KEY_PAIRS = "reset-key-pairs", "Key pairs"
+        RESET_INSTANCE_ROLE = "reset-instance-role", "ECS Instance IAM role"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -442,6 +517,11 @@ class Step(models.Model):
         """The latest events of the stack this step waits on, newest first, as the worker last
         read them."""
         return [StackEvent.from_json(event) for event in self.outputs.get("stack_events", [])]
+
+    @property
+    def cleaned(self):
+        """What a clean-up step found, each with what became of it, as it last recorded."""
+        return [CleanedResource.from_json(item) for item in self.outputs.get("cleaned", [])]
 
     @property
     def unregistered_instances(self):

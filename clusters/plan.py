@@ -9,6 +9,7 @@ import botocore.session
 from botocore import xform_name
 
 from . import stack_template
+from .configuration import MADE_BY_CONSOLE
 
 EC2_TRUST_POLICY = {
     "Version": "2012-10-17",
@@ -39,14 +40,21 @@ class Call:
 
 
 def create_cluster(cluster_name, configuration):
-    arguments = {"clusterName": cluster_name}
-    if configuration.tags:
-        arguments["tags"] = [{"key": tag.key, "value": tag.value} for tag in configuration.tags]
+    tags = (*configuration.tags, MADE_BY_CONSOLE)
+    arguments = {
+        "clusterName": cluster_name,
+        "tags": [{"key": tag.key, "value": tag.value} for tag in tags],
+    }
     if configuration.container_insights:
         arguments["settings"] = [{"name": "containerInsights", "value": "enabled"}]
     if configuration.capacity_providers:
         arguments["capacityProviders"] = list(configuration.capacity_providers)
     return Call("ecs", "create_cluster", arguments)
+
+
+def console_tags():
+    """ECS Console's own tag, as IAM, CloudFormation and EC2 take tags."""
+    return [{"Key": MADE_BY_CONSOLE.key, "Value": MADE_BY_CONSOLE.value}]
 
 
 def instance_role(instances):
@@ -63,10 +71,13 @@ def instance_role(instances):
                 "RoleName": role,
                 "AssumeRolePolicyDocument": json.dumps(EC2_TRUST_POLICY),
                 "Description": "Allows EC2 instances in an ECS cluster to access ECS.",
+                "Tags": console_tags(),
             },
         ),
         *(Call("iam", "attach_role_policy", {"RoleName": role, "PolicyArn": p}) for p in policies),
-        Call("iam", "create_instance_profile", {"InstanceProfileName": role}),
+        Call(
+            "iam", "create_instance_profile", {"InstanceProfileName": role, "Tags": console_tags()}
+        ),
         Call(
             "iam",
             "add_role_to_instance_profile",
@@ -82,9 +93,8 @@ def create_stack(cluster_name, configuration, request_token):
         "Parameters": stack_template.stack_parameters(cluster_name, configuration),
         "OnFailure": "ROLLBACK",
         "ClientRequestToken": request_token,
+        "Tags": stack_template.stack_tags(configuration),
     }
-    if configuration.tags:
-        arguments["Tags"] = stack_template.stack_tags(configuration)
     return Call("cloudformation", "create_stack", arguments)
 
 

@@ -25,6 +25,11 @@ STACK_EVENTS_SHOWN = 40
 
 
 def run(step):
+    # Imported here: the clean-up steps reuse this module's stack helpers.
+    from . import cleanup
+
+    if step.kind in cleanup.STEPS:
+        return cleanup.STEPS[step.kind](step)
     return STEPS[step.kind](step)
 
 
@@ -411,7 +416,10 @@ class NewKeyPair:
 def create_key_pair(region, name, key_type):
     """Create an EC2 key pair (rsa or ed25519); EC2 returns its private key this once, as PEM."""
     created = client("ec2", region).create_key_pair(
-        KeyName=name, KeyType=key_type, KeyFormat="pem"
+        KeyName=name,
+        KeyType=key_type,
+        KeyFormat="pem",
+        TagSpecifications=[{"ResourceType": "key-pair", "Tags": plan.console_tags()}],
     )
     return NewKeyPair(
         name=created["KeyName"],

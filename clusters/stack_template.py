@@ -8,7 +8,7 @@ configuration: AWS accounts created since October 2024 cannot create launch conf
 import json
 from enum import StrEnum
 
-from .configuration import PublicIp, SpotAllocationStrategy
+from .configuration import MADE_BY_CONSOLE, PublicIp, SpotAllocationStrategy
 
 TEMPLATE_VERSION = "2.0.0"
 ECS_INSTANCE_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
@@ -253,7 +253,8 @@ def stack_parameters(cluster_name, configuration):
 
 
 def stack_tags(configuration):
-    """The person's tags, given to CreateStack rather than written into the template.
+    """The person's tags and ECS Console's own (configuration.MADE_BY_CONSOLE), given to
+    CreateStack rather than written into the template.
 
     A tag list differs from cluster to cluster and a template has no loop, so the person's tags
     are the stack's own tags: "CloudFormation also propagates these tags to the resources created
@@ -262,7 +263,8 @@ def stack_tags(configuration):
     (CloudFormation template reference, "CloudFormation resource tagging", https://docs.aws.
     amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resource-tags.html).
     """
-    return [{"Key": tag.key, "Value": tag.value} for tag in configuration.tags]
+    tags = (*configuration.tags, MADE_BY_CONSOLE)
+    return [{"Key": tag.key, "Value": tag.value} for tag in tags]
 
 
 def build_template():

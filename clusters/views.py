@@ -162,10 +162,11 @@ def _field_messages(request, form, tags, name):
 
 
 def operation_status(request, pk):
-    # Only the person's account's: another's operation is not there, whatever its number. The
-    # account is read inside the one query, so the poll stays at three.
-    in_their_account = Operation.objects.in_account(AwsIdentity.objects.account_of(request.user))
-    operation = in_their_account.with_steps(pk)
+    # Only the person's account's, and what they started in another's (a trainer's Reset of a
+    # learner): another's operation is not there, whatever its number. The account is read
+    # inside the one query, so the poll stays at three.
+    theirs = Operation.objects.seen_by(request.user, AwsIdentity.objects.account_of(request.user))
+    operation = theirs.with_steps(pk)
     if operation is None:
         raise NotFound(f"There is no launch, scaling or deletion numbered {pk}.")
     context = {"operation": operation}

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("clusters.urls")),
     path("", include("resources.urls")),
     path("", include("classroom.urls")),
+    path("", include("accounts.urls")),
 ]
 
 # A missing page is still a console page: top bar, breadcrumb, one sentence, a way back.

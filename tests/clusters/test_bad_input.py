@@ -235,7 +235,10 @@ def test_a_tag_without_a_value_on_a_cluster_without_a_stack_is_created_green(
         clusters=["keyed"], include=["TAGS"]
     )["clusters"]
     assert cluster["status"] == "ACTIVE"
-    assert cluster["tags"] == [{"key": "team", "value": ""}]
+    assert cluster["tags"] == [
+        {"key": "team", "value": ""},
+        {"key": "ecs-console:made-by", "value": "ECS Console"},
+    ]
 
 
 # 21 characters that would read as the number 1, which every one of these fields takes.

@@ -338,10 +338,18 @@ def test_tag_keys_are_unique_and_case_sensitive():
     ]
 
 
-def test_a_cluster_takes_at_most_50_tags():
-    assert tag_errors(*[(f"key{i}", "v") for i in range(50)]) == []
-    assert tag_errors(*[(f"key{i}", "v") for i in range(52)]) == [
-        "A cluster can have at most 50 tags; remove 2."
+def test_a_cluster_takes_at_most_49_tags_of_the_persons_beside_ecs_consoles_own():
+    assert tag_errors(*[(f"key{i}", "v") for i in range(49)]) == []
+    assert tag_errors(*[(f"key{i}", "v") for i in range(51)]) == [
+        "A cluster can have at most 49 tags of yours (ECS Console adds its own, "
+        "ecs-console:made-by); remove 2."
+    ]
+
+
+def test_a_tag_key_may_not_take_ecs_consoles_prefix():
+    assert tag_errors(("ecs-console:made-by", "me")) == [
+        "Tag keys may not start with ecs-console:, which ECS Console keeps for the tag that "
+        "marks what it made."
     ]
 
 

@@ -74,7 +74,11 @@ def test_view_what_create_will_do_shows_the_commands_and_keeps_what_was_typed(
     assert response.status_code == 200
     assert not Operation.objects.exists()
     assert 'value="demo-cluster"' in page
-    assert "aws ecs create-cluster --cluster-name demo-cluster\n" in page
+    assert (
+        "aws ecs create-cluster --cluster-name demo-cluster --tags "
+        + escape("""'[{"key":"ecs-console:made-by","value":"ECS Console"}]'""")
+        + "\n"
+    ) in page
     assert (
         "aws iam attach-role-policy --role-name ecsInstanceRole --policy-arn "
         "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -109,6 +113,10 @@ def test_the_commands_carry_the_tags_and_insights_the_form_asked_for(launch):
     configuration = operation.request
     tagged = plan.create_cluster("demo-cluster", configuration)
 
-    assert tagged.arguments["tags"] == [{"key": "team", "value": "platform"}]
+    # The person's tags, then ECS Console's own, by which a Reset knows what the console made.
+    assert tagged.arguments["tags"] == [
+        {"key": "team", "value": "platform"},
+        {"key": "ecs-console:made-by", "value": "ECS Console"},
+    ]
     assert tagged.arguments["settings"] == [{"name": "containerInsights", "value": "enabled"}]
     assert Tag("team", "platform") in configuration.tags

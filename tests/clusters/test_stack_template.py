@@ -339,9 +339,14 @@ def test_the_clusters_tags_are_the_stacks_and_reach_the_group_and_its_instances(
 ):
     made = created(replace(lab_stack_config, tags=(Tag("team", "platform"),)))
 
-    assert made.stack["Tags"] == [{"Key": "team", "Value": "platform"}]
+    assert made.stack["Tags"] == [
+        {"Key": "team", "Value": "platform"},
+        {"Key": "ecs-console:made-by", "Value": "ECS Console"},
+    ]
     assert tags(made.group)["team"] == "platform"
     assert tags(made.instances[0])["team"] == "platform"
+    # ECS Console's own tag reaches what the stack made too: a Reset finds its instances by it.
+    assert tags(made.instances[0])["ecs-console:made-by"] == "ECS Console"
     assert tags(made.instances[0])["Name"] == "ECS Instance - EC2ContainerService-demo-cluster"
 
 
