@@ -5,16 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from classroom.learners import make_trainer
-from tests.e2e.accessibility import assert_accessible
-from tests.e2e.conftest import (  # noqa: F401 (fixtures)
-    browser,
-    browser_context_options,
-    cloud,
-    console_user,
-    local_cloud_url,
-    page,
-    signed_in_page,
-)
+
+from .accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
