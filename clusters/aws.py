@@ -268,6 +268,30 @@ def error_code(error):
     return error.response.get("Error", {}).get("Code", "")
 
 
+# What AWS answers a call signed with temporary credentials it no longer takes (expired, or
+# the session gone): the person's credentials are taken again, and the same call may then work.
+REFUSED_CREDENTIALS_CODES = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "AuthFailure",
+}
+
+
+def forget_credentials_refused():
+    """Drop the acting person's kept credentials; True when there were some to drop."""
+    acting = _acting_for.get()
+    if acting is None:
+        return False
+    try:
+        person = acting.person
+    except Exception:
+        return False
+    with _credentials_lock:
+        return _credentials.pop(person, None) is not None
+
+
 def as_aws_error(error):
     """Turn any botocore failure into an AwsError whose message is AWS's reason."""
     if isinstance(error, ClientError):
@@ -275,6 +299,8 @@ def as_aws_error(error):
         message = error.response.get("Error", {}).get("Message") or str(error)
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         if code in RETRYABLE_CODES or status >= 500:
+            return AwsUnavailable(message, code=code)
+        if code in REFUSED_CREDENTIALS_CODES and forget_credentials_refused():
             return AwsUnavailable(message, code=code)
         return AwsError(message, code=code)
     if isinstance(error, BotoConnectionError):

@@ -124,3 +124,29 @@ def test_aws_called_with_nobody_to_act_for_is_refused_not_the_consoles_own_accou
 
     with pytest.raises(console_aws.NobodyToActFor):
         contextvars.Context().run(call_ecs)
+
+
+def test_credentials_aws_no_longer_takes_are_taken_again_and_the_call_may_be_tried_again(
+    aws, learner_in
+):
+    from botocore.exceptions import ClientError
+
+    alice = learner_in("alice", "111111111111")
+    first = console_aws.assumed_credentials(alice.person)
+    refused = ClientError(
+        {
+            "Error": {
+                "Code": "UnrecognizedClientException",
+                "Message": "The security token included in the request is invalid.",
+            },
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        },
+        "ListClusters",
+    )
+
+    with acting_for(alice.person):
+        error = console_aws.as_aws_error(refused)
+
+    assert isinstance(error, console_aws.AwsUnavailable)
+    assert str(error) == "The security token included in the request is invalid."
+    assert console_aws.assumed_credentials(alice.person).access_key_id != first.access_key_id
