@@ -19,7 +19,7 @@ import time
 import boto3
 from botocore.config import Config
 
-from tests.e2e.waiting import wait_until
+from tests.e2e.waiting import cpu_seconds, wait_until_idle
 
 REGION = "us-east-1"
 AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
@@ -105,30 +105,6 @@ def best_of(runs, aws, server_pid=None):
         ))
     total, timings, _, _ = min(results, key=lambda result: result[0])
     return total, timings, min(r[2] for r in results), min(r[3] for r in results)
-
-
-ONE_CLOCK_TICK = 1 / os.sysconf("SC_CLK_TCK")
-
-
-def wait_until_idle(pid, timeout=600):
-    """Until the local cloud spends no CPU for a second: the agent's last pass is over. Returns
-    the seconds that took; a cloud that never rests fails after timeout."""
-    started = time.perf_counter()
-
-    def idle_for_a_second():
-        before = cpu_seconds(pid)
-        time.sleep(1)  # measuring a span of rest
-        return cpu_seconds(pid) - before <= ONE_CLOCK_TICK
-
-    wait_until(idle_for_a_second, timeout, "the local cloud to rest for a second", interval=0)
-    return time.perf_counter() - started
-
-
-def cpu_seconds(pid):
-    if pid is None:
-        return 0.0
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def over_http(runs, state_dir=None, classes=0):

@@ -22,10 +22,9 @@ from clusters.models import Operation, Step, Template
 from clusters.plan import EC2_TRUST_POLICY
 from clusters.tasks import start_operation
 from tests.e2e.conftest import publishing_to
-from tests.e2e.waiting import wait_until
+from tests.e2e.waiting import cpu_seconds, wait_until, wait_until_idle
 from tests.lab import lab_configuration
 
-from .ecs_instances_calls import cpu_seconds, wait_until_idle
 from .processes import console_worker, gunicorn
 from .table import Row
 

@@ -1,5 +1,6 @@
 """Waiting on a condition with a deadline: how the end-to-end tests wait, instead of sleeping."""
 
+import os
 import time
 
 
@@ -31,3 +32,27 @@ def wait_until_ended(operation, timeout=60):
             f"{step.kind} {step.state} {step.message!r}" for step in operation.steps.all()
         ]
         raise TimeoutError(f"{error}; its rows: {rows}") from None
+
+
+ONE_CLOCK_TICK = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_idle(pid, timeout=600):
+    """Until the local cloud spends no CPU for a second: the agent's last pass is over. Returns
+    the seconds that took; a cloud that never rests fails after timeout."""
+    started = time.perf_counter()
+
+    def idle_for_a_second():
+        before = cpu_seconds(pid)
+        time.sleep(1)  # measuring a span of rest
+        return cpu_seconds(pid) - before <= ONE_CLOCK_TICK
+
+    wait_until(idle_for_a_second, timeout, "the local cloud to rest for a second", interval=0)
+    return time.perf_counter() - started
+
+
+def cpu_seconds(pid):
+    if pid is None:
+        return 0.0
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
