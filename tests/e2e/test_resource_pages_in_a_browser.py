@@ -3,6 +3,7 @@ and back by its breadcrumb, and the stack's template downloaded and deployed aga
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 
@@ -138,7 +139,7 @@ def test_the_downloaded_yaml_deploys_with_aws_cloudformation_deploy(
     assert command.startswith(f"aws cloudformation deploy --template-file {STACK}.yaml ")
 
     finished = subprocess.run(
-        [AWS_CLI, "--endpoint-url", local_cloud_url, *command.split()[1:]],
+        [AWS_CLI, "--endpoint-url", local_cloud_url, *shlex.split(command)[1:]],
         cwd=tmp_path,
         env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
         capture_output=True,
