@@ -8,7 +8,7 @@ from datetime import timedelta
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
-from django.db import connection, models, transaction
+from django.db import OperationalError, connection, models, transaction
 from django.utils import timezone
 
 from . import inventory, provisioning
@@ -85,7 +85,14 @@ def keeping_the_lease(step):
     def renew():
         try:
             while not stop.wait(Step.LEASE_SECONDS / 3):
-                if not step.renew_lease():
+                try:
+                    renewed = step.renew_lease()
+                except OperationalError:
+                    # A database busy for a moment (SQLite locked by another writer) costs one
+                    # renewal of three the lease allows; the next tick tries again.
+                    logger.warning("Step %s could not renew its lease this time", step.pk)
+                    continue
+                if not renewed:
                     logger.warning("Step %s lost its lease while it ran", step.pk)
                     return
         finally:

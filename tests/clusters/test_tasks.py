@@ -270,6 +270,33 @@ def test_the_lease_is_renewed_while_a_long_step_runs_and_writing_progress_keeps_
     assert not Step.objects.unclaimed(timezone.now()).filter(pk=step.pk).exists()
 
 
+def test_a_database_busy_for_one_renewal_does_not_stop_the_heartbeat(
+    transactional_db, launch, monkeypatch
+):
+    # SQLite answers "database is locked" when another writer holds it past the timeout: the
+    # heartbeat must try again at its next tick rather than die and let the lease lapse.
+    from django.db import OperationalError
+
+    from tests.e2e.waiting import wait_until
+
+    monkeypatch.setattr(Step, "LEASE_SECONDS", 0.6)
+    step = launch().step(Step.Kind.CLUSTER)
+    assert step.claim()
+    renew_lease = Step.renew_lease
+    attempts = []
+
+    def busy_the_first_time(self):
+        attempts.append(self.pk)
+        if len(attempts) == 1:
+            raise OperationalError("database is locked")
+        return renew_lease(self)
+
+    monkeypatch.setattr(Step, "renew_lease", busy_the_first_time)
+
+    with tasks.keeping_the_lease(step):
+        wait_until(lambda: len(attempts) >= 3, 10, "the heartbeat to keep renewing")
+
+
 def test_a_step_whose_worker_died_is_sent_again_once_its_lease_lapses(launch, queue):
     step = launch().step(Step.Kind.CLUSTER)
     assert step.claim()

@@ -163,12 +163,16 @@ def test_resources_in_progress_are_visible_before_the_stack_completes(watched_cr
 def test_the_stack_lists_only_the_resources_it_has_started_each_with_its_own_status(
     watched_create,
 ):
-    first, *_, last = watched_create.resources_while_building
+    first, *_ = looks = watched_create.resources_while_building
 
     assert "EcsInstanceAsg" not in first
     assert set(first.values()) == {"CREATE_IN_PROGRESS"}
-    assert last["Vpc"] == "CREATE_COMPLETE"
-    assert last["EcsInstanceAsg"] == "CREATE_IN_PROGRESS"
+    # The last look may see the group complete: it can finish between the look at the stack's
+    # status and the look at its resources. Some look saw the two apart.
+    assert any(
+        look.get("Vpc") == "CREATE_COMPLETE" and look.get("EcsInstanceAsg") == "CREATE_IN_PROGRESS"
+        for look in looks
+    )
 
 
 def test_each_resource_starts_only_after_what_it_refers_to_is_complete(watched_create):
