@@ -184,12 +184,12 @@ def test_creates_beside_the_raw_boto3_sequence(
 
     extra = console_one - raw_one
     factor = console_many / raw_many
-    print(f"\nOne create: console {console_one:.2f} s, raw boto3 {raw_one:.2f} s (+{extra:.2f} s)")
+    print(f"\nOne create: console {console_one:.2f} s, raw boto3 {raw_one:.2f} s ({extra:+.2f} s)")
     print(f"{CREATES_AT_ONCE} at once: console {console_many:.2f} s, raw {raw_many:.2f} s "
           f"({factor:.1f}x)")
     bench_table.append(Row(
         "one create, submit → all green, beyond the raw boto3 sequence",
-        f"+{extra:.2f} s ({console_one:.2f} s vs {raw_one:.2f} s)",
+        f"{extra:+.2f} s ({console_one:.2f} s vs {raw_one:.2f} s)",
         f"≤ +{ONE_CREATE_EXTRA_S} s", extra <= ONE_CREATE_EXTRA_S,
     ))
     bench_table.append(Row(
