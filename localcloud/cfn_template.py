@@ -91,16 +91,19 @@ def _load_parameters(original, self):
 
 
 def _parameter_list(self):
-    """Each parameter as DescribeStacks shows it: the string given, else the default."""
+    """Each parameter as DescribeStacks shows it: the string given, else the default. What was
+    given is the resource map's (the stack's own `parameters` are not those of an executed change
+    set, which AWS shows as the stack's from then on)."""
     resource_map = self.resource_map
     declared = self.template_dict.get("Parameters") or {}
     hidden = set(getattr(resource_map, "no_echo_parameter_keys", []))
+    given = resource_map.input_parameters or {}
     shown = []
     for key, value in resource_map.resolved_parameters.items():
         if key in hidden:
             value = "****"
-        elif key in self.parameters:
-            value = self.parameters[key]
+        elif key in given:
+            value = given[key]
         elif "Default" in declared.get(key, {}):
             value = str(declared[key]["Default"])
         elif isinstance(value, list):

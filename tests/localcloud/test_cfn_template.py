@@ -168,6 +168,36 @@ def test_list_parameters_read_back_as_given_and_survive_use_previous_value(aws):
     }
 
 
+def test_an_executed_change_set_gives_the_stack_its_parameters(aws):
+    # AWS: ExecuteChangeSet updates the stack "using the input information that was provided
+    # when the specified change set was created" (CloudFormation API reference); DescribeStacks
+    # then shows the change set's parameters.
+    vpc_id, _ = two_zone_vpc(aws)
+    body = template(
+        {"Group": security_group(vpc_id, {"Fn::Join": [" ", [{"Ref": "Name"}, {"Ref": "Size"}]]})},
+        parameters={"Name": {"Type": "String", "Default": "first"}, "Size": {"Type": "Number"}},
+    )
+    stack = create(aws, body, [("Size", "1")])
+
+    aws.cloudformation.create_change_set(
+        StackName=stack["StackName"],
+        ChangeSetName="bigger",
+        UsePreviousTemplate=True,
+        ChangeSetType="UPDATE",
+        Parameters=[
+            {"ParameterKey": "Name", "ParameterValue": "second"},
+            {"ParameterKey": "Size", "ParameterValue": "2"},
+        ],
+    )
+    aws.cloudformation.execute_change_set(ChangeSetName="bigger", StackName=stack["StackName"])
+
+    updated = aws.cloudformation.describe_stacks(StackName=stack["StackId"])["Stacks"][0]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in updated["Parameters"]} == {
+        "Name": "second",
+        "Size": "2",
+    }
+
+
 def test_a_list_parameters_default_is_a_list_as_a_given_value_is(aws):
     vpc_id, _ = two_zone_vpc(aws)
     body = template(
@@ -236,6 +266,7 @@ def test_the_moto_names_the_local_cloud_patches_keep_their_signatures():
         assert hasattr(ResourceMap, name)
     assert "lazy_condition_map" in inspect.getsource(ResourceMap.load_conditions)
     assert "resolved_parameters" in inspect.getsource(ResourceMap.load_parameters)
+    assert "self.input_parameters = parameters" in inspect.getsource(ResourceMap.update)
     assert isinstance(inspect.getattr_static(Stack, "parameter_list"), property)
     assert list(
         inspect.signature(CloudFormationBackend._resolve_update_parameters).parameters
