@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -65,6 +65,37 @@ class OperationQuerySet(models.QuerySet):
         """Operations running, or queued behind one that is."""
         return self.filter(state__in=[Operation.State.QUEUED, Operation.State.RUNNING])
 
+    def conflicting_with(self, operation):
+        """The operations of its account that `operation` may not run beside: those on its
+        cluster, and every one when either cleans up the whole account (a clean-up beside a
+        create would remove what the create is still making, or miss what it makes next)."""
+        others = self.filter(account_id=operation.account_id).exclude(pk=operation.pk)
+        if operation.action == Operation.Action.RESET:
+            return others
+        return others.filter(
+            Q(region=operation.region, cluster_name=operation.cluster_name)
+            | Q(action=Operation.Action.RESET)
+        )
+
+    def holding_back(self, operation):
+        """What a queued operation waits for: each unfinished one asked before it (a lower
+        number) that it conflicts with. Operations start in the order they were asked."""
+        return self.conflicting_with(operation).unfinished().filter(pk__lt=operation.pk)
+
+    def start_those_due(self, account_id):
+        """Start each queued operation of the account that nothing holds back any longer, and
+        return them, for their first steps to be sent."""
+        started = []
+        with transaction.atomic():
+            lock_account(account_id)
+            queued = self.filter(account_id=account_id, state=Operation.State.QUEUED)
+            for operation in queued.order_by("pk"):
+                if not self.holding_back(operation).exists():
+                    operation.state = Operation.State.RUNNING
+                    operation.save(update_fields=["state"])
+                    started.append(operation)
+        return started
+
     def running(self):
         return self.filter(state=Operation.State.RUNNING)
 
@@ -100,14 +131,14 @@ class OperationQuerySet(models.QuerySet):
         """
         person = current_person()
         for _ in range(2):
-            pending = self.for_cluster(person.account_id, region, cluster_name).unfinished()
-            same = pending.filter(action=action).first()
-            if same is not None:
-                return Submission(same, is_new=False)
-            state = Operation.State.QUEUED if pending.running().exists() else Operation.State.RUNNING
             try:
                 with transaction.atomic():
-                    operation = self.create(
+                    lock_account(person.account_id)
+                    pending = self.for_cluster(person.account_id, region, cluster_name).unfinished()
+                    same = pending.filter(action=action).first()
+                    if same is not None:
+                        return Submission(same, is_new=False)
+                    operation = Operation(
                         action=action,
                         template=template,
                         cluster_name=cluster_name,
@@ -116,8 +147,10 @@ class OperationQuerySet(models.QuerySet):
                         role_arn=person.role_arn,
                         config=request.to_json(),
                         created_by=user,
-                        state=state,
                     )
+                    if self.conflicting_with(operation).unfinished().exists():
+                        operation.state = Operation.State.QUEUED
+                    operation.save(force_insert=True)
                     for position, kind in enumerate(operation.planned_step_kinds()):
                         operation.steps.create(kind=kind, position=position)
                 return Submission(operation, is_new=True)
@@ -183,37 +216,25 @@ class Operation(models.Model):
         return f"{self.cluster_name} ({self.region})"
 
     def end(self):
-        """Mark the running operation ended and let the next one queued for its cluster run.
-        Returns that next operation, for its first step to be sent, or None. Safe to call twice:
-        only the call that ends it promotes the next."""
+        """Mark the running operation ended and start what was queued behind it. Returns those
+        operations, for their first steps to be sent. Safe to call twice: only the call that
+        ends it starts the others."""
         with transaction.atomic():
+            lock_account(self.account_id)
             ended = Operation.objects.filter(pk=self.pk, state=self.State.RUNNING).update(
                 state=self.State.ENDED, ended_at=timezone.now()
             )
             if not ended:
-                return None
-            queued = (
-                Operation.objects.for_cluster(self.account_id, self.region, self.cluster_name)
-                .filter(state=self.State.QUEUED)
-                .order_by("created_at")
-                .first()
-            )
-            if queued is None:
-                return None
-            queued.state = self.State.RUNNING
-            queued.save(update_fields=["state"])
-            return queued
+                return []
+            return Operation.objects.start_those_due(self.account_id)
 
     @property
     def runs_behind(self):
         """The operation this queued one waits for, or None."""
         if self.state != self.State.QUEUED:
             return None
-        return (
-            Operation.objects.for_cluster(self.account_id, self.region, self.cluster_name)
-            .running()
-            .first()
-        )
+        holding_back = Operation.objects.holding_back(self)
+        return holding_back.running().first() or holding_back.order_by("pk").first()
 
     @property
     def person(self):
@@ -348,6 +369,16 @@ REQUEST_TYPES = {
 # An operation over a whole account has no one cluster or region: its cluster_name and region
 # are empty, so "one running at a time" holds per account, as for a cluster.
 ACCOUNT_WIDE = ""
+
+
+def lock_account(account_id):
+    """Take, until the transaction ends, the lock that decides which of an account's operations
+    run, so that two requests (or a request and an ending) never decide from the same picture.
+    PostgreSQL: a transaction-level advisory lock on the account's number. SQLite: its
+    IMMEDIATE transactions (settings) already hold the database's one write lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(account_id)])
 
 
 class StackEvent(NamedTuple):

@@ -123,8 +123,7 @@ def carry_on_after(step):
 def end_operation(operation):
     # What the operation changed is shown at once, not after the shared reads go stale.
     inventory.forget_cluster(operation.region, operation.cluster_name)
-    queued = operation.end()
-    if queued is not None:
+    for queued in operation.end():
         start_operation(queued)
 
 
@@ -154,7 +153,8 @@ def start_operation(operation):
 @shared_task
 def resume_unfinished_work():
     """The rows, not the broker, decide what runs: end operations whose worker died between
-    their last step and their end, and send again every step due that nobody holds."""
+    their last step and their end, start queued ones nothing holds back, and send again every
+    step due that nobody holds."""
     now = timezone.now()
     unfinished = Step.objects.unfinished().filter(operation=models.OuterRef("pk"))
     failed = Step.objects.filter(operation=models.OuterRef("pk"), state=Step.State.FAILED)
@@ -165,6 +165,12 @@ def resume_unfinished_work():
         logger.info("Ending operation %s, whose steps have all ended", operation.pk)
         with acting_for(operation.person):
             end_operation(operation)
+    # Started by the ending of what they waited for, unless that ending was lost with its worker.
+    waiting = Operation.objects.filter(state=Operation.State.QUEUED)
+    for account_id in waiting.values_list("account_id", flat=True).distinct():
+        for operation in Operation.objects.start_those_due(account_id):
+            logger.info("Starting operation %s, which nothing holds back any more", operation.pk)
+            start_operation(operation)
     stalled = Step.objects.ready_to_run(now).filter(updated_at__lt=now - RESEND_AFTER)
     for step_id in stalled.values_list("pk", flat=True):
         logger.info("Resuming step %s", step_id)

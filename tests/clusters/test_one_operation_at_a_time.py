@@ -1,6 +1,7 @@
 """One operation runs on a cluster at a time: a second submit of the same is the first, and a
 delete asked during a create waits for it, then leaves nothing behind."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -9,8 +10,10 @@ from django.db import connection
 from django.test import Client
 
 from clusters import provisioning, tasks
-from clusters.configuration import ScaleRequest
-from clusters.models import Operation, Step
+from clusters.aws import Person, acting_for
+from clusters.configuration import CleanupScope, ResetRequest, ScaleRequest
+from clusters.models import ACCOUNT_WIDE, Operation, Step
+from tests.conftest import LEARNER, TESTS_ROLE_ARN
 
 from .conftest import REGION
 
@@ -192,3 +195,127 @@ def test_the_re_sender_ends_an_operation_whose_worker_died_before_ending_it(
     assert create.state == Operation.State.ENDED
     assert scale.state == Operation.State.RUNNING
     assert sent == [scale.step(Step.Kind.SCALE).pk]
+
+
+def test_the_beat_starts_a_queued_operation_whose_wait_ended_without_starting_it(
+    launch, user, sent, django_capture_on_commit_callbacks
+):
+    create = launch()
+    scale = Operation.objects.submit(
+        action=Operation.Action.SCALE, cluster_name="demo-cluster", region=REGION, user=user,
+        request=ScaleRequest(instance_count=2),
+    ).operation
+    # The create ended, but what would have started the scale was lost with its worker.
+    Operation.objects.filter(pk=create.pk).update(state=Operation.State.ENDED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.resume_unfinished_work()
+
+    scale.refresh_from_db()
+    assert scale.state == Operation.State.RUNNING
+    assert sent == [scale.step(Step.Kind.SCALE).pk]
+
+
+CLEAN_UP_URL = "/account/clean-up/"
+
+
+def assert_shown_waiting(browser, queued, before, before_named):
+    """The operation is queued behind `before`, and its status page says so, naming it."""
+    assert queued.state == Operation.State.QUEUED
+    assert queued.runs_behind == before
+    status = browser.get(queued.get_absolute_url()).text
+    assert (
+        f'waits for <a href="{before.get_absolute_url()}">{before_named}</a> to end, then starts.'
+        in status
+    )
+
+
+def active_clusters():
+    ecs = boto3.client("ecs", region_name=REGION)
+    arns = ecs.list_clusters()["clusterArns"]
+    described = ecs.describe_clusters(clusters=arns)["clusters"] if arns else []
+    return [cluster["clusterName"] for cluster in described if cluster["status"] == "ACTIVE"]
+
+
+def test_a_clean_up_asked_during_a_create_waits_for_it_then_removes_what_it_made(
+    signed_in, launch, sent, agent, work_through, django_capture_on_commit_callbacks
+):
+    create = launch()
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(CLEAN_UP_URL, {"confirmation": "clean up"})
+    clean_up = Operation.objects.get(action=Operation.Action.RESET)
+
+    assert_shown_waiting(signed_in, clean_up, create, "Create cluster of demo-cluster")
+    assert sent == []  # nothing of the clean-up yet: it would remove what is being made
+
+    work_through(create.ordered_steps[0].pk, between=agent.sync)
+
+    create.refresh_from_db()
+    clean_up.refresh_from_db()
+    assert create.has_succeeded
+    assert clean_up.has_succeeded, [step.message for step in clean_up.ordered_steps]
+    assert active_clusters() == []
+
+
+def test_a_create_asked_during_a_clean_up_waits_for_it_then_makes_the_cluster(
+    signed_in, launch, sent, agent, work_through, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(CLEAN_UP_URL, {"confirmation": "clean up"})
+    clean_up = Operation.objects.get(action=Operation.Action.RESET)
+    assert clean_up.state == Operation.State.RUNNING
+    clean_up_steps = list(sent)
+    sent.clear()
+
+    create = launch()
+
+    assert_shown_waiting(signed_in, create, clean_up, "the clean-up of the account")
+    work_through(*clean_up_steps, between=agent.sync)
+
+    create.refresh_from_db()
+    assert clean_up.steps.unfinished().count() == 0
+    assert create.has_succeeded, [step.message for step in create.ordered_steps]
+    assert active_clusters() == ["demo-cluster"]
+
+
+def test_creates_of_two_clusters_still_run_side_by_side(launch):
+    first = launch()
+    second = launch(cluster_name="other-cluster")
+
+    assert first.state == second.state == Operation.State.RUNNING
+
+
+def test_a_clean_up_and_a_scale_asked_at_the_same_moment_never_both_run(transactional_db, user):
+    # Each in a thread with its own database connection, let go together by a barrier, 30
+    # times: the account's lock decides, on SQLite and on PostgreSQL alike (make test runs this
+    # on both), so that one of the two waits for the other every time.
+    asks = {
+        Operation.Action.RESET: dict(
+            cluster_name=ACCOUNT_WIDE,
+            region=ACCOUNT_WIDE,
+            request=ResetRequest(scope=CleanupScope.MADE_BY_CONSOLE, owner=user.username),
+        ),
+        Operation.Action.SCALE: dict(
+            cluster_name="demo-cluster", region=REGION, request=ScaleRequest(instance_count=2)
+        ),
+    }
+
+    def race():
+        together = threading.Barrier(len(asks), timeout=10)
+
+        def ask(action):
+            try:
+                with acting_for(Person(LEARNER, TESTS_ROLE_ARN)):
+                    together.wait()
+                    return Operation.objects.submit(action=action, user=user, **asks[action])
+            finally:
+                connection.close()  # this thread's own connection
+
+        with ThreadPoolExecutor(max_workers=len(asks)) as askers:
+            return list(askers.map(ask, asks))
+
+    for _ in range(30):
+        race()
+        states = sorted(Operation.objects.values_list("state", flat=True))
+        assert states == [Operation.State.QUEUED, Operation.State.RUNNING]
+        Operation.objects.all().delete()
