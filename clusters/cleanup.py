@@ -267,7 +267,7 @@ def _instance_now(found):
 
 @translate_errors
 def remove_clusters(step):
-    return _clean(step, "clusters", _find_clusters)
+    return _clean(step, "clusters", _find_clusters, _cluster_now)
 
 
 def _find_clusters(scope):
@@ -283,18 +283,47 @@ def _find_clusters(scope):
                     scope,
                     CleanedResource("Cluster", name, region, Outcome.REMOVED),
                     cluster.get("tags"),
-                    lambda name=name: _delete_cluster(ecs, name),
+                    lambda name=name: _delete_cluster(ecs, name, scope),
                 )
 
     return _each_region(in_region)
 
 
-def _delete_cluster(ecs, name):
-    """Deregister what is still registered (as Delete Cluster's dialog asks a person to), then
-    delete the cluster: ECS refuses to delete a cluster that holds container instances."""
+def _delete_cluster(ecs, name, scope):
+    """Delete the cluster, having removed what ECS refuses to delete a cluster with: its
+    services, when the whole account is the person's (force: none need be scaled to zero
+    first; on a shared account they stay, and AWS's refusal says why the cluster does), and its
+    container instances, deregistered as Delete Cluster's dialog asks a person to."""
+    deleted_services = False
+    if scope == CleanupScope.WHOLE_ACCOUNT:
+        for arn in paginate(ecs, "list_services", "serviceArns", cluster=name):
+            ecs.delete_service(cluster=name, service=arn, force=True)
+            deleted_services = True
     for arn in paginate(ecs, "list_container_instances", "containerInstanceArns", cluster=name):
         ecs.deregister_container_instance(cluster=name, containerInstance=arn, force=True)
+    if deleted_services:
+        return _delete_once_drained(ecs, name)
     ecs.delete_cluster(cluster=name)
+    return Outcome.REMOVED
+
+
+def _delete_once_drained(ecs, name):
+    """Delete a cluster whose services were deleted: while they drain their tasks ECS still
+    refuses (ClusterContainsServicesException), and the step looks again."""
+    try:
+        ecs.delete_cluster(cluster=name)
+    except BOTOCORE_ERRORS as error:
+        if getattr(error, "response", None):
+            if error_code(error) == "ClusterContainsServicesException":
+                return Outcome.REMOVING
+            if error_code(error) == "ClusterNotFoundException":
+                return Outcome.REMOVED
+        raise
+    return Outcome.REMOVED
+
+
+def _cluster_now(found):
+    return _delete_once_drained(client("ecs", found.region), found.name)
 
 
 # --- Key pairs ---------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from accounts.models import AwsIdentity
 from classroom.models import CheckpointReached
 from clusters import cleanup, provisioning
 from clusters.aws import acting_for, client
-from clusters.models import Operation, Step
+from clusters.configuration import MADE_BY_CONSOLE
+from clusters.models import Operation, Outcome, Step
 from localcloud.agent import EcsAgentEmulator
 from tests.accounts.conftest import learner_in  # noqa: F401
 from tests.conftest import REGION
@@ -246,18 +247,47 @@ def test_a_learner_without_an_account_cannot_be_reset(trainer_browser, django_us
     assert not Operation.objects.filter(action=Operation.Action.RESET).exists()
 
 
-def test_what_aws_refuses_to_remove_is_shown_with_its_reason_and_can_be_tried_again(
+def a_cluster_with_a_service(learner, tags=()):
+    ecs = in_account_of(learner, "ecs")
+    ecs.create_cluster(clusterName="with-a-service", tags=list(tags))
+    ecs.register_task_definition(
+        family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 128}]
+    )
+    ecs.create_service(
+        cluster="with-a-service", serviceName="web", taskDefinition="web", desiredCount=2
+    )
+
+
+def test_a_cluster_with_services_goes_with_them_from_an_account_that_is_the_learners_alone(
     settings, alice, finish, monkeypatch
 ):
     settings.CONSOLE_ACCOUNTS = "per-user-local"
     monkeypatch.setattr(cleanup, "regions", lambda: [REGION])
-    ecs = in_account_of(alice, "ecs")
-    ecs.create_cluster(clusterName="with-a-service")
-    ecs.register_task_definition(
-        family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 128}]
+    a_cluster_with_a_service(alice)
+
+    alice.browser.post("/account/clean-up/", {"confirmation": "clean up"})
+    operation = finish(Operation.objects.get(action=Operation.Action.RESET))
+
+    assert operation.has_succeeded, [(s.kind, s.message) for s in operation.ordered_steps]
+    assert active_clusters(alice) == []
+    clusters = operation.step(Step.Kind.RESET_CLUSTERS)
+    assert [(r.name, r.outcome) for r in clusters.cleaned] == [("with-a-service", "removed")]
+
+
+def test_what_aws_refuses_to_remove_is_shown_with_its_reason_and_can_be_tried_again(
+    alice, finish, monkeypatch
+):
+    # A shared account: ECS Console's cluster, holding a service someone else made in it, which
+    # is not the clean-up's to remove, so ECS refuses to delete the cluster.
+    monkeypatch.setattr(cleanup, "regions", lambda: [REGION])
+    made_by_console = {"Key": MADE_BY_CONSOLE.key, "Value": MADE_BY_CONSOLE.value}
+    a_cluster_with_a_service(
+        alice, tags=[{"key": made_by_console["Key"], "value": made_by_console["Value"]}]
     )
-    ecs.create_service(cluster="with-a-service", serviceName="web", taskDefinition="web")
-    in_account_of(alice, "ec2").create_key_pair(KeyName="lab-key")
+    in_account_of(alice, "ec2").create_key_pair(
+        KeyName="lab-key",
+        TagSpecifications=[{"ResourceType": "key-pair", "Tags": [made_by_console]}],
+    )
 
     page = alice.browser.post("/account/clean-up/", {"confirmation": "clean up"})
     operation = finish(Operation.objects.get(action=Operation.Action.RESET))
@@ -300,3 +330,23 @@ def test_cleaning_up_again_finds_nothing_left_and_its_poll_reads_only_its_rows(
     with django_assert_max_num_queries(3):
         poll = alice.browser.get(page.url, headers={"HX-Request": "true"})
     assert poll.status_code == 286  # ended: htmx stops polling
+
+
+def test_a_cluster_whose_deleted_services_still_drain_is_looked_at_again_not_failed():
+    # AWS: a deleted service is DRAINING until its tasks stop, and DeleteCluster refuses while
+    # it is (ClusterContainsServicesException). The local cloud drops a service at once, so
+    # AWS's answers are given here by botocore's Stubber.
+    import boto3
+    from botocore.stub import Stubber
+
+    ecs = boto3.client("ecs", region_name=REGION)
+    with Stubber(ecs) as aws:
+        aws.add_client_error(
+            "delete_cluster",
+            service_error_code="ClusterContainsServicesException",
+            service_message="The Cluster cannot be deleted while Services are active.",
+        )
+        aws.add_response("delete_cluster", {"cluster": {"clusterName": "with-a-service"}})
+
+        assert cleanup._delete_once_drained(ecs, "with-a-service") == Outcome.REMOVING
+        assert cleanup._delete_once_drained(ecs, "with-a-service") == Outcome.REMOVED
