@@ -276,6 +276,8 @@ REFUSED_CREDENTIALS_CODES = {
     "InvalidClientTokenId",
     "UnrecognizedClientException",
     "AuthFailure",
+    # EC2's words for a request signed with expired temporary credentials.
+    "RequestExpired",
 }
 
 

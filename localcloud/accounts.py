@@ -1,12 +1,13 @@
 """Who a request comes from: the account its access key belongs to, or AWS's refusal of a key
-that belongs to no account.
+that belongs to no account, or whose session has expired.
 
 moto maps an access key to the account whose IAM holds it (an IAM user's key, or the temporary
 key STS AssumeRole issued into the role's account, `moto.iam.models.get_account_id_from`) and
-every other key to its default account, 123456789012. AWS refuses a key it never issued. So the
-local cloud accepts its own source keys (the server's credentials, in moto's default account),
-the agent's key, and the keys moto issued; any other key gets AWS's answer for an unknown key,
-never moto's default account.
+every other key to its default account, 123456789012; and it takes an assumed role's key for
+ever. AWS refuses a key it never issued, and a temporary key past its expiration. So the local
+cloud accepts its own source keys (the server's credentials, in moto's default account), the
+agent's key, and the keys moto issued while they last; any other key gets AWS's answer for an
+unknown key (never moto's default account), an expired one AWS's answer for an expired token.
 """
 
 import json
@@ -27,6 +28,37 @@ ACCOUNT_HEADER = "x-moto-account-id"
 _ACCOUNT_ENVIRON = "HTTP_" + ACCOUNT_HEADER.upper().replace("-", "_")
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]*/[^/]*/([^/]+)/")
 INVALID_TOKEN = "The security token included in the request is invalid."
+EXPIRED_TOKEN = "The security token included in the request is expired"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """AWS's answer to a key it does not take, in each protocol's words: EC2's (status, code,
+    message), a JSON service's code, S3's (code, message), a query service's code."""
+
+    ec2: tuple
+    json_code: str
+    s3: tuple
+    query_code: str
+    message: str
+
+
+UNKNOWN_KEY = Refusal(
+    ec2=("401 Unauthorized", "AuthFailure", "AWS was not able to validate the provided access credentials"),
+    json_code="UnrecognizedClientException",
+    s3=("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
+    query_code="InvalidClientTokenId",
+    message=INVALID_TOKEN,
+)
+# EC2 error codes: RequestExpired, "If you're using temporary security credentials, this error
+# can also occur if the credentials have expired"; the others: ExpiredToken(Exception).
+EXPIRED_KEY = Refusal(
+    ec2=("400 Bad Request", "RequestExpired", "Request has expired."),
+    json_code="ExpiredTokenException",
+    s3=("ExpiredToken", "The provided token has expired."),
+    query_code="ExpiredToken",
+    message=EXPIRED_TOKEN,
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +79,7 @@ class Gate:
         self.any_key = any_key
 
     def caller(self, environ):
-        """The caller of the request in `environ`, or None when its key is unknown.
+        """The caller of the request in `environ`, or the Refusal its key gets.
 
         Removes the account header from a request that may not use it, as AWS ignores it.
         """
@@ -62,7 +94,11 @@ class Gate:
             # Unsigned: moto's own API (/moto-api/reset), not AWS's.
             return Caller(DEFAULT_ACCOUNT_ID)
         account = issuing_account(key)
-        return Caller(account) if account else None
+        if account is None:
+            return UNKNOWN_KEY
+        if has_expired(key, account):
+            return EXPIRED_KEY
+        return Caller(account)
 
 
 def access_key(environ):
@@ -94,41 +130,59 @@ def issuing_account(key):
     return None
 
 
-def refuse_unknown_key(environ, start_response):
-    """AWS's answer to a request signed with a key it never issued, in the service's protocol:
-    EC2's AuthFailure (401), a JSON service's UnrecognizedClientException (400; 403 for the
-    REST-JSON ones), S3's InvalidAccessKeyId and a query service's InvalidClientTokenId (403)."""
+def has_expired(key, account):
+    """Whether `key` is the temporary key of an assumed role whose session has expired.
+
+    Reads moto's lists without making any backend, past the attribute hook of `persistence.py`,
+    as issuing_account does and for the same reasons.
+    """
+    from moto.core.utils import utcnow
+    from moto.sts.models import sts_backends
+
+    partitions = dict.get(sts_backends, account) or {}
+    for backend in list(dict.values(partitions)):
+        for role in list(object.__getattribute__(backend, "assumed_roles")):
+            if role.access_key_id == key:
+                return role.expiration <= utcnow()
+    return False
+
+
+def refuse(refusal, environ, start_response):
+    """AWS's answer to a request signed with a key it does not take, in the service's protocol:
+    EC2's (AuthFailure 401, RequestExpired 400), a JSON service's (400; 403 for the REST-JSON
+    ones), S3's and a query service's (403)."""
     service = _signing_service(environ)
     request_id = str(uuid.uuid4())
     if service == "ec2":
-        status, content_type = "401 Unauthorized", "text/xml;charset=UTF-8"
+        status, code, message = refusal.ec2
+        content_type = "text/xml;charset=UTF-8"
         body = (
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error>"
-            "<Code>AuthFailure</Code>"
-            "<Message>AWS was not able to validate the provided access credentials</Message>"
+            f"<Code>{code}</Code><Message>{message}</Message>"
             f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
         )
     elif environ.get("HTTP_X_AMZ_TARGET"):
         status, content_type = "400 Bad Request", "application/x-amz-json-1.1"
-        body = json.dumps({"__type": "UnrecognizedClientException", "message": INVALID_TOKEN})
+        body = json.dumps({"__type": refusal.json_code, "message": refusal.message})
     elif service == "s3":
+        code, message = refusal.s3
         status, content_type = "403 Forbidden", "application/xml"
         body = (
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InvalidAccessKeyId</Code>"
-            "<Message>The AWS Access Key Id you provided does not exist in our records.</Message>"
+            f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>"
+            f"<Message>{message}</Message>"
             f"<AWSAccessKeyId>{escape(access_key(environ) or '')}</AWSAccessKeyId>"
             f"<RequestId>{request_id}</RequestId></Error>"
         )
     elif _is_query_protocol(environ):
         status, content_type = "403 Forbidden", "text/xml"
         body = (
-            "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
-            f"<Message>{INVALID_TOKEN}</Message></Error>"
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{refusal.query_code}</Code>"
+            f"<Message>{refusal.message}</Message></Error>"
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
         )
     else:
         status, content_type = "403 Forbidden", "application/json"
-        body = json.dumps({"message": INVALID_TOKEN})
+        body = json.dumps({"message": refusal.message})
     encoded = body.encode()
     headers = [
         ("Content-Type", content_type),
@@ -137,7 +191,7 @@ def refuse_unknown_key(environ, start_response):
     ]
     if content_type == "application/json":
         # A REST-JSON service names its error in a header.
-        headers.append(("x-amzn-ErrorType", "UnrecognizedClientException"))
+        headers.append(("x-amzn-ErrorType", refusal.json_code))
     start_response(status, headers)
     return [encoded]
 

@@ -21,7 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import pace, scenarios
-from .accounts import DEFAULT_SOURCE_KEYS, SOURCE_KEYS_VARIABLE, Gate, refuse_unknown_key
+from .accounts import DEFAULT_SOURCE_KEYS, SOURCE_KEYS_VARIABLE, Gate, Refusal, refuse
 from .pace import DEFAULT_PACE, PACES
 
 DEFAULT_REGIONS = ("us-east-1",)
@@ -370,9 +370,9 @@ def _locking_app(cloud, app):
         if environ.get("PATH_INFO", "").rstrip("/") == pace.PATH:
             return pace.serve(environ, start_response)
         caller = cloud.gate.caller(environ)
-        if caller is None:
+        if isinstance(caller, Refusal):
             # Before the lock: a refused request changes nothing and waits for nothing.
-            return refuse_unknown_key(environ, start_response)
+            return refuse(caller, environ, start_response)
         if _is_reset(environ):
             # An emptied cloud has nothing going wrong either, and one pace.
             scenarios.SWITCHBOARD.clear()

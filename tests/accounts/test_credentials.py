@@ -126,21 +126,28 @@ def test_aws_called_with_nobody_to_act_for_is_refused_not_the_consoles_own_accou
         contextvars.Context().run(call_ecs)
 
 
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ("UnrecognizedClientException", "The security token included in the request is invalid."),
+        ("InvalidClientTokenId", "The security token included in the request is invalid."),
+        ("AuthFailure", "AWS was not able to validate the provided access credentials"),
+        # Expired: ECS and the other JSON services, the query services, and EC2 (its error
+        # codes: RequestExpired "can also occur if the credentials have expired").
+        ("ExpiredTokenException", "The security token included in the request is expired"),
+        ("ExpiredToken", "The security token included in the request is expired"),
+        ("RequestExpired", "Request has expired."),
+    ],
+)
 def test_credentials_aws_no_longer_takes_are_taken_again_and_the_call_may_be_tried_again(
-    aws, learner_in
+    aws, learner_in, code, message
 ):
     from botocore.exceptions import ClientError
 
     alice = learner_in("alice", "111111111111")
     first = console_aws.assumed_credentials(alice.person)
     refused = ClientError(
-        {
-            "Error": {
-                "Code": "UnrecognizedClientException",
-                "Message": "The security token included in the request is invalid.",
-            },
-            "ResponseMetadata": {"HTTPStatusCode": 400},
-        },
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 400}},
         "ListClusters",
     )
 
@@ -148,5 +155,5 @@ def test_credentials_aws_no_longer_takes_are_taken_again_and_the_call_may_be_tri
         error = console_aws.as_aws_error(refused)
 
     assert isinstance(error, console_aws.AwsUnavailable)
-    assert str(error) == "The security token included in the request is invalid."
+    assert str(error) == message
     assert console_aws.assumed_credentials(alice.person).access_key_id != first.access_key_id

@@ -4,6 +4,7 @@ refused, and a new account starts as a new AWS account does."""
 
 import json
 import urllib.error
+from datetime import timedelta
 import urllib.parse
 import urllib.request
 from types import SimpleNamespace
@@ -11,10 +12,11 @@ from types import SimpleNamespace
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from freezegun import freeze_time
 
 from clusters.plan import EC2_TRUST_POLICY
 from localcloud import pace, persistence, scenarios
-from localcloud.accounts import issuing_account
+from localcloud.accounts import EXPIRED_KEY, Caller, Gate, issuing_account, refuse
 from localcloud.server import running_local_cloud, start_local_cloud
 from tests.e2e.waiting import wait_until
 
@@ -351,3 +353,54 @@ def test_two_accounts_each_keep_their_own_resources_of_the_same_names_in_every_s
     assert stack["StackId"].startswith("arn:aws:cloudformation:us-east-1:111111111117:stack/")
     [group] = alice.autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
     assert group["AutoScalingGroupARN"].startswith("arn:aws:autoscaling:us-east-1:111111111117:")
+
+
+def signed_environ(key, service, **environ):
+    return {
+        "HTTP_AUTHORIZATION": (
+            f"AWS4-HMAC-SHA256 Credential={key}/20261202/{REGION}/{service}/aws4_request, "
+            "SignedHeaders=host, Signature=0"
+        ),
+        **environ,
+    }
+
+
+def test_an_assumed_roles_key_is_refused_as_expired_once_its_session_has_ended(aws):
+    # AWS: temporary credentials work until their Expiration, then every call is refused as
+    # expired (the console then takes the person's role again); moto took them for ever.
+    credentials = boto3.client("sts", region_name=REGION).assume_role(
+        RoleArn="arn:aws:iam::111111111118:role/ECSConsoleLearner",
+        RoleSessionName="alice",
+        DurationSeconds=900,
+    )["Credentials"]
+    key = credentials["AccessKeyId"]
+    gate = Gate()
+
+    assert gate.caller(signed_environ(key, "ecs")) == Caller("111111111118")
+    with freeze_time(credentials["Expiration"] + timedelta(seconds=1)):
+        assert gate.caller(signed_environ(key, "ecs")) is EXPIRED_KEY
+
+
+@pytest.mark.parametrize(
+    "service, environ, status, words",
+    [
+        ("ecs", {"HTTP_X_AMZ_TARGET": "AmazonEC2ContainerServiceV20141113.ListClusters"},
+         "400 Bad Request", '"__type": "ExpiredTokenException"'),
+        ("ec2", {"CONTENT_TYPE": "application/x-www-form-urlencoded"},
+         "400 Bad Request", "<Code>RequestExpired</Code>"),
+        ("sts", {"CONTENT_TYPE": "application/x-www-form-urlencoded"},
+         "403 Forbidden", "<Code>ExpiredToken</Code>"),
+    ],
+)
+def test_an_expired_key_gets_each_services_own_words_for_it(service, environ, status, words):
+    answered = {}
+    body = b"".join(
+        refuse(
+            EXPIRED_KEY,
+            signed_environ("ASIAEXPIRED", service, **environ),
+            lambda given, headers: answered.update(status=given),
+        )
+    ).decode()
+
+    assert answered["status"] == status
+    assert words in body
