@@ -86,11 +86,20 @@ def env_database(name, conn_max_age):
         ) from None
 
 
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
+
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "")
+# make run keeps the key it made in DATA_DIR/secret-key: a manage.py command run beside it
+# (add_learners, add_trainer, set_role_arn) signs as the web app does without being told.
+KEPT_SECRET_KEY = DATA_DIR / "secret-key"
+SECRET_KEY = env_str("SECRET_KEY", "") or (
+    KEPT_SECRET_KEY.read_text().strip() if KEPT_SECRET_KEY.is_file() else ""
+)
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("Set SECRET_KEY (make run and the tests set one for you).")
+        raise ImproperlyConfigured(
+            f"Set SECRET_KEY, or keep one in {KEPT_SECRET_KEY} (make run and the tests do)."
+        )
     SECRET_KEY = "insecure-development-key"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -168,7 +177,6 @@ TEMPLATES = [
     },
 ]
 
-DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
 # One machine: SQLite, embedded in make run. More than one (workers on other machines, several
 # web containers): PostgreSQL, named by DATABASE_URL (postgres://user:password@host:5432/name).
 DATABASES = {

@@ -106,7 +106,8 @@ class Switch:
         except ValueError:
             known = ", ".join(s.value for s in Scenario)
             raise SwitchError(f"unknown scenario {data.get('scenario')!r}: one of {known}")
-        account = (data.get("account") or DEFAULT_ACCOUNT).strip()
+        # As ECS Console's top bar shows it (1234-5678-9012) or as AWS writes it.
+        account = (data.get("account") or DEFAULT_ACCOUNT).strip().replace("-", "")
         region = (data.get("region") or DEFAULT_REGION).strip()
         cluster = (data.get("cluster") or ALL_CLUSTERS).strip()
         if not _ACCOUNT.match(account):
@@ -560,8 +561,8 @@ Each acts as AWS does; ECS Console is not told.</p>
 <form method="post" action="{PATH}">
 <input type="hidden" name="action" value="on">
 <p><label>Scenario <select name="scenario">{options}</select></label></p>
-<p><label>Account <input name="account" value="{DEFAULT_ACCOUNT}" pattern="\\d{{12}}"
- required></label></p>
+<p><label>Account (yours is the number beside your name in ECS Console's top bar)
+ <input name="account" value="{DEFAULT_ACCOUNT}" pattern="[\\d\\-]{{12,14}}" required></label></p>
 <p><label>Region <input name="region" value="{html.escape(region)}" required></label></p>
 <p><label>Cluster <input name="cluster" placeholder="all clusters"></label></p>
 <p><label>Resource (stack-resource-fails; default its security group)
@@ -582,7 +583,12 @@ def main(argv=None):
     )
     parser.add_argument("action", choices=("on", "off", "list"))
     parser.add_argument("scenario", nargs="?", choices=[s.value for s in Scenario])
-    parser.add_argument("--account", default=DEFAULT_ACCOUNT)
+    parser.add_argument(
+        "--account",
+        default=DEFAULT_ACCOUNT,
+        help="the account it applies to: yours is the number beside your name in ECS Console's "
+        f"top bar, dashes or not (default: {DEFAULT_ACCOUNT}, the server's own)",
+    )
     parser.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION))
     parser.add_argument("--cluster", default=ALL_CLUSTERS, help="a cluster name (default: all)")
     parser.add_argument("--resource", help="stack-resource-fails: the logical id that fails")

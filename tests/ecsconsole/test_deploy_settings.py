@@ -74,3 +74,20 @@ def test_a_bad_value_stops_the_console_with_the_variable_named(name, value):
 
     assert result.returncode != 0
     assert name in result.stderr
+
+
+def test_a_command_run_beside_make_run_signs_with_the_key_make_run_kept(tmp_path):
+    # make run (scripts/run) keeps its secret key in DATA_DIR/secret-key; the README tells an
+    # admin to add learners with `.venv/bin/python manage.py add_learners`, in another shell.
+    (tmp_path / "secret-key").write_text(secrets.token_urlsafe(50) + "\n")
+
+    result = manage("check", DATA_DIR=str(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_with_no_key_given_nor_kept_the_console_says_where_one_goes(tmp_path):
+    result = manage("check", DATA_DIR=str(tmp_path))
+
+    assert result.returncode != 0
+    assert f"Set SECRET_KEY, or keep one in {tmp_path / 'secret-key'}" in result.stderr

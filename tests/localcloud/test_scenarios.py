@@ -317,6 +317,19 @@ def test_the_cli_switches_a_scenario_on_lists_it_and_switches_it_off(cloud):
     assert "account '12' is not 12 digits" in wrong.stdout
 
 
+def test_the_cli_takes_an_account_as_the_consoles_top_bar_shows_it(cloud):
+    shown = "2222-3333-4444"  # a learner's account, as beside their name in ECS Console
+
+    on = subprocess.run(
+        [sys.executable, "-m", "localcloud", "scenario", "on", "agent-disconnects",
+         "--account", shown, "--endpoint", cloud.endpoint_url],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+
+    assert on.returncode == 0, on.stdout + on.stderr
+    assert "agent-disconnects is on for account 222233334444" in on.stdout
+
+
 def test_the_page_lists_the_scenarios_and_switches_one_with_its_form(cloud):
     def page(data=None):
         request = urllib.request.Request(
