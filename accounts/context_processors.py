@@ -1,6 +1,7 @@
 """The account a signed-in person works in, for the top bar (as AWS's shows it: 1234-5678-9012)."""
 
 from clusters.aws import NobodyToActFor, current_person
+from clusters.templatetags.console import account_number
 
 from .models import NoAwsAccount
 
@@ -16,4 +17,4 @@ def _shown(person):
         account_id = person().account_id
     except (NoAwsAccount, NobodyToActFor):
         return ""
-    return "-".join((account_id[:4], account_id[4:8], account_id[8:]))
+    return account_number(account_id)

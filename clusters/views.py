@@ -170,6 +170,11 @@ def operation_status(request, pk):
     if operation is None:
         raise NotFound(f"There is no launch, scaling or deletion numbered {pk}.")
     context = {"operation": operation}
+    if (
+        operation.action == Operation.Action.RESET
+        and operation.request.owner != request.user.get_username()
+    ):
+        context["nav_section"] = "classroom"  # a trainer's Reset of a learner
     if request.htmx:
         response = render(request, "clusters/operation.html#status", context)
         if operation.has_ended:

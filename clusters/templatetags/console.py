@@ -15,6 +15,13 @@ def get_item(mapping, key):
 
 
 @register.filter
+def account_number(account_id):
+    """An AWS account as AWS's console shows it: 1234-5678-9012."""
+    account_id = str(account_id)
+    return "-".join((account_id[:4], account_id[4:8], account_id[8:]))
+
+
+@register.filter
 def resource_id(arn):
     """The last part of an ARN, as the console shows ids."""
     return str(arn).rsplit("/", 1)[-1]

@@ -18,6 +18,7 @@ from tests.accounts.conftest import learner_in  # noqa: F401
 from tests.conftest import REGION
 
 ALICES_ACCOUNT = "111111111111"
+ALICES_ACCOUNT_SHOWN = "1111-1111-1111"  # as AWS's console writes an account
 BOBS_ACCOUNT = "222222222222"
 ANOTHER_REGION = "eu-west-1"
 FARGATE_DEMO_CLUSTER = {
@@ -133,6 +134,9 @@ def test_resetting_a_learner_empties_their_account_and_leaves_anothers_alone(
     # The trainer follows it on its status page, each resource with what became of it.
     page = trainer_browser.get(reset.get_absolute_url()).content.decode()
     assert "<h1>Reset alice</h1>" in page
+    # Part of the Class, where the trainer came from; the account as the top bar writes one.
+    assert '<li><a href="/class/" aria-current="page">Class</a></li>' in page
+    assert f"({ALICES_ACCOUNT_SHOWN})" in page
     assert "Cluster <code>tried-in-ireland</code> (eu-west-1): removed" in page
     assert "Stack <code>EC2ContainerService-demo-cluster</code> (us-east-1): removed" in page
     assert "IAM role <code>ecsInstanceRole</code> (global): removed" in page
@@ -161,7 +165,7 @@ def test_a_trainer_resets_learners_only_never_a_trainer_or_an_admin(
 
 def test_reset_asks_for_the_learners_name_typed_and_does_nothing_without_it(alice, trainer_browser):
     page = trainer_browser.get("/class/learners/alice/reset/").content.decode()
-    assert "Type alice to confirm" in page and ALICES_ACCOUNT in page
+    assert "Type alice to confirm" in page and ALICES_ACCOUNT_SHOWN in page
 
     wrong = trainer_browser.post("/class/learners/alice/reset/", {"confirmation": "bob"})
 

@@ -147,6 +147,7 @@ def test_three_learners_at_once_each_make_their_own_demo_cluster_the_trainer_fol
     expect(trainer.get_by_role("status")).to_contain_text(
         "holds nothing the lab made that was theirs to remove", timeout=LAUNCH_MS
     )
+    save_screenshot(trainer, "reset-of-carol")
 
     carols = in_account(accounts["carol"], "ecs").describe_clusters(clusters=["demo-cluster"])
     assert [c["status"] for c in carols["clusters"]] in ([], ["INACTIVE"])
