@@ -13,6 +13,7 @@ removes, so a step, or the whole operation, can run again.
 """
 
 from django.conf import settings
+from django.utils import timezone
 
 from .aws import (
     BOTOCORE_ERRORS,
@@ -144,10 +145,19 @@ def _clean(step, noun, find, look_again=None):
             _attempt(r, lambda r=r: look_again(r)) if r.outcome == Outcome.REMOVING else r
             for r in step.cleaned
         ]
-    as_json = [r.to_json() for r in cleaned]
     if any(r.outcome == Outcome.REMOVING for r in cleaned):
-        step.mark_in_progress(_summary(noun, cleaned), cleaned=as_json)
-        return look_again_in(step)
+        waited = (timezone.now() - step.started_at).total_seconds() if step.started_at else 0
+        if waited < settings.CLEAN_UP_WAITS_SECONDS:
+            step.mark_in_progress(_summary(noun, cleaned), cleaned=[r.to_json() for r in cleaned])
+            return look_again_in(step)
+        gave_up = f"Still being removed after {waited:.0f} s, when ECS Console stopped waiting."
+        cleaned = [
+            r._replace(outcome=Outcome.FAILED, reason=gave_up)
+            if r.outcome == Outcome.REMOVING
+            else r
+            for r in cleaned
+        ]
+    as_json = [r.to_json() for r in cleaned]
     failed = [r for r in cleaned if r.outcome == Outcome.FAILED]
     if failed:
         first = failed[0]
@@ -291,30 +301,38 @@ def _find_clusters(scope):
 
 def _delete_cluster(ecs, name, scope):
     """Delete the cluster, having removed what ECS refuses to delete a cluster with: its
-    services, when the whole account is the person's (force: none need be scaled to zero
-    first; on a shared account they stay, and AWS's refusal says why the cluster does), and its
-    container instances, deregistered as Delete Cluster's dialog asks a person to."""
-    deleted_services = False
+    services and tasks, when the whole account is the person's (a service deleted with force
+    need not be scaled to zero first; on a shared account they stay, and AWS's refusal says why
+    the cluster does), and its container instances, deregistered as Delete Cluster's dialog
+    asks a person to."""
+    stopped_work = False
     if scope == CleanupScope.WHOLE_ACCOUNT:
         for arn in paginate(ecs, "list_services", "serviceArns", cluster=name):
             ecs.delete_service(cluster=name, service=arn, force=True)
-            deleted_services = True
+            stopped_work = True
+        for arn in paginate(ecs, "list_tasks", "taskArns", cluster=name, desiredStatus="RUNNING"):
+            ecs.stop_task(cluster=name, task=arn, reason="Cleaned up by ECS Console")
+            stopped_work = True
     for arn in paginate(ecs, "list_container_instances", "containerInstanceArns", cluster=name):
         ecs.deregister_container_instance(cluster=name, containerInstance=arn, force=True)
-    if deleted_services:
+    if stopped_work:
         return _delete_once_drained(ecs, name)
     ecs.delete_cluster(cluster=name)
     return Outcome.REMOVED
 
 
+# What DeleteCluster answers while deleted services drain and stopped tasks stop.
+STILL_STOPPING_CODES = {"ClusterContainsServicesException", "ClusterContainsTasksException"}
+
+
 def _delete_once_drained(ecs, name):
-    """Delete a cluster whose services were deleted: while they drain their tasks ECS still
-    refuses (ClusterContainsServicesException), and the step looks again."""
+    """Delete a cluster whose services were deleted and tasks stopped: while they drain and
+    stop, ECS still refuses, and the step looks again."""
     try:
         ecs.delete_cluster(cluster=name)
     except BOTOCORE_ERRORS as error:
         if getattr(error, "response", None):
-            if error_code(error) == "ClusterContainsServicesException":
+            if error_code(error) in STILL_STOPPING_CODES:
                 return Outcome.REMOVING
             if error_code(error) == "ClusterNotFoundException":
                 return Outcome.REMOVED

@@ -272,6 +272,9 @@ STACK_POLL_SECONDS = env_int("STACK_POLL_SECONDS", 5)
 # ECS-optimized instance boots and its agent registers within a minute or two on AWS), then ends
 # naming those that did not: the place to look when an agent cannot reach ECS.
 INSTANCES_REGISTER_WITHIN_SECONDS = env_int("INSTANCES_REGISTER_WITHIN_SECONDS", 180)
+# A clean-up looks again at what it is removing (a stack being deleted, a cluster whose services
+# drain) for this long at most, then names what is still there with AWS's last word on it.
+CLEAN_UP_WAITS_SECONDS = env_int("CLEAN_UP_WAITS_SECONDS", 1800)
 # How long one read of a cluster from AWS (its header's DescribeClusters) answers everyone who
 # looks at it; the ECS Instances tab's fuller read lasts 5 to 15 times this (clusters/inventory.py).
 SHARED_READ_SECONDS = env_int("SHARED_READ_SECONDS", 2)

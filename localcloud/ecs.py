@@ -215,10 +215,22 @@ def _terminate_instance(original, self, *args, **kwargs):
                     container_instance.ec2_instance_id == self.id
                     and container_instance.status in LIVE_STATUSES
                 ):
+                    _stop_tasks_on(backend, cluster_name, container_instance, self.id)
                     backend.deregister_container_instance(
                         cluster_name, container_instance.container_instance_arn, True
                     )
     return result
+
+
+def _stop_tasks_on(backend, cluster_name, container_instance, instance_id):
+    """The tasks of a host that terminates stop with it, as ECS reports them: STOPPED, "Host EC2
+    (instance i-…) terminated." (moto kept them RUNNING on a host that was gone, and StopTask on
+    one then failed looking the host up)."""
+    arn = container_instance.container_instance_arn
+    for task in list(backend.tasks.get(cluster_name, {}).values()):
+        if task.container_instance_arn == arn and task.last_status != "STOPPED":
+            reason = f"Host EC2 (instance {instance_id}) terminated."
+            backend.stop_task(cluster_name, task.task_arn, reason)
 
 
 def _describe_container_instances(original, self, cluster_str, container_instance_ids):

@@ -3,6 +3,7 @@ one account goes, in every region the console offers, seen go on a Launch-status
 another learner's account is never touched nor reachable, checkpoints reached stay, and on an
 account an admin assigned only what ECS Console tagged goes."""
 
+import json
 import re
 
 import pytest
@@ -262,12 +263,23 @@ def a_cluster_with_a_service(learner, tags=()):
     )
 
 
-def test_a_cluster_with_services_goes_with_them_from_an_account_that_is_the_learners_alone(
-    settings, alice, finish, monkeypatch
+def test_a_cluster_with_services_and_tasks_goes_from_an_account_that_is_the_learners_alone(
+    settings, alice, launch, finish, agent, monkeypatch
 ):
     settings.CONSOLE_ACCOUNTS = "per-user-local"
     monkeypatch.setattr(cleanup, "regions", lambda: [REGION])
     a_cluster_with_a_service(alice)
+    # Tasks of their own, run as the CLI would: on the lab's host, and on Fargate.
+    lab_cluster_in_account_of(alice, launch, finish)
+    ecs = in_account_of(alice, "ecs")
+    (on_the_host,) = ecs.run_task(cluster="demo-cluster", taskDefinition="web")["tasks"]
+    subnet = in_account_of(alice, "ec2").describe_subnets()["Subnets"][0]["SubnetId"]
+    (on_fargate,) = ecs.run_task(
+        cluster="with-a-service",
+        taskDefinition="web",
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}},
+    )["tasks"]
 
     alice.browser.post("/account/clean-up/", {"confirmation": "clean up"})
     operation = finish(Operation.objects.get(action=Operation.Action.RESET))
@@ -275,7 +287,22 @@ def test_a_cluster_with_services_goes_with_them_from_an_account_that_is_the_lear
     assert operation.has_succeeded, [(s.kind, s.message) for s in operation.ordered_steps]
     assert active_clusters(alice) == []
     clusters = operation.step(Step.Kind.RESET_CLUSTERS)
-    assert [(r.name, r.outcome) for r in clusters.cleaned] == [("with-a-service", "removed")]
+    assert sorted((r.name, r.outcome) for r in clusters.cleaned) == [
+        ("demo-cluster", "removed"),
+        ("with-a-service", "removed"),
+    ]
+    stopped = {
+        task["taskArn"]: task["stoppedReason"]
+        for cluster, task_arn in (
+            ("demo-cluster", on_the_host["taskArn"]),
+            ("with-a-service", on_fargate["taskArn"]),
+        )
+        for task in ecs.describe_tasks(cluster=cluster, tasks=[task_arn])["tasks"]
+    }
+    # The stack went first, and the host's tasks with it, as ECS stops them; the clean-up
+    # stopped the one on Fargate.
+    assert stopped[on_the_host["taskArn"]].startswith("Host EC2 (instance i-")
+    assert stopped[on_fargate["taskArn"]] == "Cleaned up by ECS Console"
 
 
 def test_what_aws_refuses_to_remove_is_shown_with_its_reason_and_can_be_tried_again(
@@ -354,3 +381,33 @@ def test_a_cluster_whose_deleted_services_still_drain_is_looked_at_again_not_fai
 
         assert cleanup._delete_once_drained(ecs, "with-a-service") == Outcome.REMOVING
         assert cleanup._delete_once_drained(ecs, "with-a-service") == Outcome.REMOVED
+
+
+def test_what_is_still_being_removed_after_the_clean_ups_wait_is_named_not_waited_for_for_ever(
+    settings, alice, finish, monkeypatch
+):
+    # A stack deleted at AWS's own pace takes minutes; a clean-up that may wait no time at all
+    # names it as not removed, with how long it waited, rather than looking again for ever.
+    from localcloud import pace
+
+    settings.CONSOLE_ACCOUNTS = "per-user-local"
+    settings.CLEAN_UP_WAITS_SECONDS = 0
+    monkeypatch.setattr(cleanup, "regions", lambda: [REGION])
+    template = {"Resources": {"Cluster": {"Type": "AWS::ECS::Cluster"}}}
+    in_account_of(alice, "cloudformation").create_stack(
+        StackName="EC2ContainerService-slow", TemplateBody=json.dumps(template)
+    )
+    pace.set_pace("aws", ALICES_ACCOUNT)
+    try:
+        alice.browser.post("/account/clean-up/", {"confirmation": "clean up"})
+        operation = finish(Operation.objects.get(action=Operation.Action.RESET))
+    finally:
+        pace.forget_account_paces()
+
+    stacks_step = operation.step(Step.Kind.RESET_STACKS)
+    assert stacks_step.state == Step.State.FAILED
+    (stack,) = stacks_step.cleaned
+    assert stack.outcome == "failed"
+    assert re.fullmatch(
+        r"Still being removed after \d+ s, when ECS Console stopped waiting\.", stack.reason
+    )

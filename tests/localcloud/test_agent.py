@@ -183,6 +183,27 @@ def test_terminating_an_instance_deregisters_it_at_once_and_the_cluster_count_fo
     assert agent.sync() == []
 
 
+def test_the_tasks_of_a_host_that_terminates_stop_with_it_as_ecs_reports_them(aws):
+    # AWS: tasks on a container instance that terminates are STOPPED, stoppedReason "Host EC2
+    # (instance i-…) terminated."; moto kept them RUNNING on a host that was gone, and a later
+    # StopTask failed looking the host up.
+    aws.ecs.create_cluster(clusterName="demo")
+    (instance_id,) = launch(aws, linux_user_data("demo"))
+    EcsAgentEmulator(session=aws.session).sync()
+    aws.ecs.register_task_definition(
+        family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 128}]
+    )
+    (task,) = aws.ecs.run_task(cluster="demo", taskDefinition="web")["tasks"]
+
+    aws.ec2.terminate_instances(InstanceIds=[instance_id])
+
+    (stopped,) = aws.ecs.describe_tasks(cluster="demo", tasks=[task["taskArn"]])["tasks"]
+    assert stopped["lastStatus"] == stopped["desiredStatus"] == "STOPPED"
+    assert stopped["stoppedReason"] == f"Host EC2 (instance {instance_id}) terminated."
+    assert aws.ecs.list_tasks(cluster="demo", desiredStatus="RUNNING")["taskArns"] == []
+    assert aws.ecs.describe_clusters(clusters=["demo"])["clusters"][0]["runningTasksCount"] == 0
+
+
 def registered_host(aws):
     """A host of cluster demo, registered by its agent: (agent, instance id, registration)."""
     aws.ecs.create_cluster(clusterName="demo")
