@@ -33,31 +33,39 @@ EXPIRED_TOKEN = "The security token included in the request is expired"
 
 @dataclass(frozen=True)
 class Refusal:
-    """AWS's answer to a key it does not take, in each protocol's words: EC2's (status, code,
-    message), a JSON service's code, S3's (code, message), a query service's code."""
+    """AWS's answer to a key it does not take, in each protocol's words."""
 
-    ec2: tuple
+    message: str  # the JSON and query services'
     json_code: str
-    s3: tuple
     query_code: str
-    message: str
+    ec2_status: str
+    ec2_code: str
+    ec2_message: str
+    s3_code: str
+    s3_message: str
 
 
 UNKNOWN_KEY = Refusal(
-    ec2=("401 Unauthorized", "AuthFailure", "AWS was not able to validate the provided access credentials"),
-    json_code="UnrecognizedClientException",
-    s3=("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
-    query_code="InvalidClientTokenId",
     message=INVALID_TOKEN,
+    json_code="UnrecognizedClientException",
+    query_code="InvalidClientTokenId",
+    ec2_status="401 Unauthorized",
+    ec2_code="AuthFailure",
+    ec2_message="AWS was not able to validate the provided access credentials",
+    s3_code="InvalidAccessKeyId",
+    s3_message="The AWS Access Key Id you provided does not exist in our records.",
 )
 # EC2 error codes: RequestExpired, "If you're using temporary security credentials, this error
 # can also occur if the credentials have expired"; the others: ExpiredToken(Exception).
 EXPIRED_KEY = Refusal(
-    ec2=("400 Bad Request", "RequestExpired", "Request has expired."),
-    json_code="ExpiredTokenException",
-    s3=("ExpiredToken", "The provided token has expired."),
-    query_code="ExpiredToken",
     message=EXPIRED_TOKEN,
+    json_code="ExpiredTokenException",
+    query_code="ExpiredToken",
+    ec2_status="400 Bad Request",
+    ec2_code="RequestExpired",
+    ec2_message="Request has expired.",
+    s3_code="ExpiredToken",
+    s3_message="The provided token has expired.",
 )
 
 
@@ -154,22 +162,20 @@ def refuse(refusal, environ, start_response):
     service = _signing_service(environ)
     request_id = str(uuid.uuid4())
     if service == "ec2":
-        status, code, message = refusal.ec2
-        content_type = "text/xml;charset=UTF-8"
+        status, content_type = refusal.ec2_status, "text/xml;charset=UTF-8"
         body = (
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error>"
-            f"<Code>{code}</Code><Message>{message}</Message>"
+            f"<Code>{refusal.ec2_code}</Code><Message>{refusal.ec2_message}</Message>"
             f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
         )
     elif environ.get("HTTP_X_AMZ_TARGET"):
         status, content_type = "400 Bad Request", "application/x-amz-json-1.1"
         body = json.dumps({"__type": refusal.json_code, "message": refusal.message})
     elif service == "s3":
-        code, message = refusal.s3
         status, content_type = "403 Forbidden", "application/xml"
         body = (
-            f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>"
-            f"<Message>{message}</Message>"
+            f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{refusal.s3_code}</Code>"
+            f"<Message>{refusal.s3_message}</Message>"
             f"<AWSAccessKeyId>{escape(access_key(environ) or '')}</AWSAccessKeyId>"
             f"<RequestId>{request_id}</RequestId></Error>"
         )
