@@ -230,11 +230,11 @@ class Operation(models.Model):
 
     @property
     def runs_behind(self):
-        """The operation this queued one waits for, or None."""
+        """The operation this queued one waits for, or None: the first asked of those holding it
+        back (operations start in the order asked, so that one is the next to end)."""
         if self.state != self.State.QUEUED:
             return None
-        holding_back = Operation.objects.holding_back(self)
-        return holding_back.running().first() or holding_back.order_by("pk").first()
+        return Operation.objects.holding_back(self).order_by("pk").first()
 
     @property
     def person(self):

@@ -174,7 +174,8 @@ def operation_status(request, pk):
         operation.action == Operation.Action.RESET
         and operation.request.owner != request.user.get_username()
     ):
-        context["nav_section"] = "classroom"  # a trainer's Reset of a learner
+        # A trainer's Reset of a learner: part of the Class (side navigation and breadcrumb).
+        context["nav_section"] = "classroom"
     if request.htmx:
         response = render(request, "clusters/operation.html#status", context)
         if operation.has_ended:

@@ -34,7 +34,8 @@ def wait_until_ended(operation, timeout=60):
         raise TimeoutError(f"{error}; its rows: {rows}") from None
 
 
-ONE_CLOCK_TICK = 1 / os.sysconf("SC_CLK_TCK")
+CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")  # the unit of /proc/<pid>/stat's CPU times
+ONE_CLOCK_TICK = 1 / CLOCK_TICKS_PER_SECOND
 
 
 def wait_until_idle(pid, timeout=600):
@@ -55,4 +56,4 @@ def cpu_seconds(pid):
     if pid is None:
         return 0.0
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_SECOND
