@@ -4,7 +4,8 @@
   `<stack name>-<logical id>-<suffix>` ("Name type" in the CloudFormation user guide: a bucket
   of stack `MyStack` becomes `MyStack-MyBucket-abcdefghijk1`). An Auto Scaling group's suffix
   reads as a random 64-bit number in base 36, upper case: 12 or 13 characters, the 13 starting
-  with 1, 2 or 3 (`EC2ContainerService-demo-EcsInstanceAsg-1C0YFKEAYY25V`). moto draws 12
+  with 1, 2 or 3 (`EC2ContainerService-demo-EcsInstanceAsg-1C0YFKEAYY25V`); a smaller number
+  is written with leading zeros, so the suffix is never shorter than 12. moto draws 12
   characters, and names a launch template `LaunchTemplate_<12 hex>` whatever the stack.
 - Resources whose id is made of others' ids have the id CloudFormation's resource schema
   builds from its primary identifier, joined by `|`: an AWS::EC2::VPCGatewayAttachment is
@@ -24,6 +25,7 @@ from moto.moto_api._internal import mock_random
 from ._patching import replace
 
 _BASE36 = string.digits + string.ascii_uppercase
+_SUFFIX_LENGTH = 12
 
 
 def install():
@@ -38,13 +40,14 @@ def install():
 
 
 def random_suffix():
-    """The random end of a name CloudFormation makes: a 64-bit number in base 36."""
+    """The random end of a name CloudFormation makes: a 64-bit number in base 36, 12 or 13 long."""
     number = mock_random.getrandbits(64)
     digits = ""
     while number or not digits:
         number, digit = divmod(number, 36)
         digits = _BASE36[digit] + digits
-    return digits
+    # One number in about 140 is below 36**11; AWS's names still end in 12 or 13 characters.
+    return digits.rjust(_SUFFIX_LENGTH, "0")
 
 
 def _launch_template_from_cloudformation(
