@@ -556,7 +556,8 @@ class Step(models.Model):
 
     @property
     def unregistered_instances(self):
-        """The instances still not registered when this step stopped waiting for them."""
+        """The instances not registered when this step last looked (while it waits, or when it
+        stopped waiting for them)."""
         return [
             LaunchedInstance(**instance) for instance in self.outputs.get("unregistered", [])
         ]

@@ -319,8 +319,15 @@ def watch_instances_register(step):
     waiting_for = [m for m in members if m.instance_id not in registered]
     joined = len(members) - len(waiting_for)
     counts = {"registered": joined, "desired": desired}
+    # The instances not registered yet are named (and linked) while the step waits too, so a
+    # person can go and read one before the step stops waiting for it.
+    unregistered = [m._asdict() for m in waiting_for]
     if joined >= desired:
-        step.mark_succeeded(f"{joined} of {desired} instances registered with cluster {name}", **counts)
+        step.mark_succeeded(
+            f"{joined} of {desired} instances registered with cluster {name}",
+            unregistered=[],
+            **counts,
+        )
         return None
     waited = (timezone.now() - step.started_at).total_seconds() if step.started_at else 0
     queued_behind = Operation.objects.for_cluster(operation.account_id, region, name).filter(
@@ -332,7 +339,7 @@ def watch_instances_register(step):
             f"{waited:.0f} s. The ECS agent of each instance below has not registered it: "
             "read its host on its page (the agent's log says why), and look at its role and "
             "at its subnet's route and public IP.",
-            unregistered=[m._asdict() for m in waiting_for],
+            unregistered=unregistered,
             **counts,
         )
         return None
@@ -341,6 +348,7 @@ def watch_instances_register(step):
     step.mark_in_progress(
         f"{joined} of {desired} instances registered with cluster {name}; "
         f"{len(members)} launched ({pending} pending, {running} running)",
+        unregistered=unregistered,
         **counts,
     )
     return look_again_in(step)

@@ -206,6 +206,33 @@ def test_instances_that_never_register_end_the_launch_with_a_warning_naming_each
     )
 
 
+def test_an_instance_not_registered_yet_is_linked_while_the_launch_waits_for_it(
+    signed_in, launch, no_queue, agent
+):
+    operation = run_each_step_once(launch())
+    instances = operation.step(Step.Kind.INSTANCES)
+
+    waiting = signed_in.get(status_url(operation), headers={"HX-Request": "true"}).content.decode()
+
+    assert instances.state == Step.State.IN_PROGRESS
+    (launched,) = instances.unregistered_instances
+    assert "0 of 1 instances registered with cluster demo-cluster; 1 launched" in waiting
+    assert (
+        f'<a href="/clusters/demo-cluster/ec2-instances/{launched.instance_id}/">'
+        f"{launched.instance_id}</a> (running)" in waiting
+    )
+
+    agent.sync()  # the agent registers it
+    run_step(instances.pk)
+    instances.refresh_from_db()
+    registered = signed_in.get(status_url(operation)).content.decode()
+
+    assert instances.state == Step.State.SUCCEEDED and not instances.ended_short
+    assert instances.unregistered_instances == []
+    assert 'aria-label="Instances not registered"' not in registered
+    assert registered.count('aria-label="Succeeded"') == 4
+
+
 def test_a_delete_asked_while_the_launch_waits_for_its_instances_does_not_wait_behind_it(
     launch, no_queue, user
 ):
