@@ -18,7 +18,7 @@ from moto.ec2.models.key_pairs import KeyPairBackend
 from moto.ec2.models.subnets import Subnet, SubnetRouteTableAssociation
 from moto.ec2.responses.instances import InstanceResponse
 
-from . import launch_template_options
+from . import launch_template_options, scenarios
 from ._patching import replace, wrap
 from .catalog import WINDOWS_OWNER_ID, windows_amis
 
@@ -225,6 +225,7 @@ def _run_instances(original, self, image_id, count, user_data, security_group_na
         reservation, kwargs.get("block_device_mappings") or data.get("BlockDeviceMappings") or []
     )
     launch_template_options.apply(reservation, data)
+    scenarios.launched(self, reservation.instances)
     if not launch_template or kwargs.get("iam_instance_profile"):
         return reservation
     profile = data.get("IamInstanceProfile") or {}

@@ -43,8 +43,9 @@ class Scenario(StrEnum):
 
 
 DESCRIPTIONS = {
-    Scenario.NO_ROUTE_TO_ECS: "Instances run but have no route to ECS (no public IP, no NAT): "
-    "their agent never registers, and SSM cannot reach them either.",
+    Scenario.NO_ROUTE_TO_ECS: "Instances run but have no route to ECS: they launch without a "
+    "public IP, and their subnet has no NAT. Their agent never registers, and SSM cannot reach "
+    "them either.",
     Scenario.INSTANCE_ROLE_WITHOUT_ECS_POLICY: "The instance role lacks "
     "AmazonEC2ContainerServiceforEC2Role: RegisterContainerInstance is denied, as the agent's "
     "log says.",
@@ -209,6 +210,20 @@ def _cluster_of_instance(instance):
     from .host import _decoded_user_data
 
     return cluster_from_user_data(_decoded_user_data(instance)) or "default"
+
+
+def launched(backend, instances):
+    """What a scenario makes of instances as EC2 launches them. With no route to ECS they have
+    no public IPv4 address: in a subnet whose route to the internet is an internet gateway, an
+    instance without one cannot reach the ECS and SSM endpoints (VPC user guide, "Enable
+    internet access for a VPC using an internet gateway"), and its page shows why."""
+    for instance in instances:
+        cluster = _cluster_of_instance(instance)
+        if agent_reaches_ecs(backend.account_id, backend.region_name, cluster):
+            continue
+        for interface in instance.nics.values():
+            interface.public_ip_auto_assign = False  # nor at its next start
+            interface.public_ip = None
 
 
 def agent_reaches_ecs(account, region, cluster):

@@ -52,6 +52,8 @@ def test_instances_without_a_route_to_ecs_end_the_launch_with_a_warning_naming_e
         f"{waiting_for.instance_id}</a> (running)" in page
     )
     assert '<dd id="instance-state">running</dd>' in instance_page
+    # The cause, on the instance's page: it has no public IP to reach ECS with.
+    assert "<dt>Public IPv4 address</dt><dd>–</dd>" in instance_page
 
 
 def test_a_stack_whose_security_group_fails_shows_a_red_mark_with_cloudformations_reason(

@@ -114,7 +114,19 @@ def test_with_no_route_to_ecs_the_instance_runs_but_never_registers_and_ssm_cann
 
     assert container_instances(cloud, "private") == []
     [reservation] = cloud.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-    assert reservation["Instances"][0]["State"]["Name"] == "running"
+    [instance] = reservation["Instances"]
+    assert instance["State"]["Name"] == "running"
+    # Its page says why: it launched without a public IP (the control host, in the same
+    # default subnet, has one).
+    assert "PublicIpAddress" not in instance
+    [control] = container_instances(cloud, "private-control")
+    [[control_host]] = [
+        r["Instances"]
+        for r in cloud.ec2.describe_instances(InstanceIds=[control["ec2InstanceId"]])[
+            "Reservations"
+        ]
+    ]
+    assert control_host["PublicIpAddress"]
     with pytest.raises(ClientError) as refused:
         cloud.ssm.send_command(
             InstanceIds=[instance_id],
@@ -126,7 +138,7 @@ def test_with_no_route_to_ecs_the_instance_runs_but_never_registers_and_ssm_cann
         f"Instances [[{instance_id}]] not in a valid state for account {ACCOUNT}"
     )
 
-    # A route once there, the agent registers at its next try.
+    # A route once there (a NAT gateway, say), the agent registers at its next try.
     switch(cloud.endpoint_url, "off", "no-route-to-ecs", "private")
     [container_instance] = registered(cloud, "private")
     assert container_instance["ec2InstanceId"] == instance_id
