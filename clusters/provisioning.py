@@ -148,10 +148,19 @@ def _waiting_on_stack(step, cloudformation, stack, doing):
     return look_again_in(step)
 
 
+def _say_first(step, message):
+    """Say what a step does before its first call to AWS, which looks at what is there before
+    it acts: a running step always says something on Launch status, even while that look is
+    under way."""
+    if not step.message:
+        step.mark_in_progress(message)
+
+
 @translate_errors
 def create_stack(step):
     operation = step.operation
     configuration, name = operation.request, operation.stack_name
+    _say_first(step, f"Creating CloudFormation stack {name}")
     cloudformation = client("cloudformation", operation.region)
     stack = _describe_stack(cloudformation, step.outputs.get("stack_id", name))
     if stack is None or stack["StackStatus"] == "DELETE_COMPLETE":
@@ -198,6 +207,7 @@ def scale_stack(step):
     operation = step.operation
     desired = operation.request.instance_count
     name = operation.stack_name
+    _say_first(step, f"Updating CloudFormation stack {name} to {desired} instances")
     cloudformation = client("cloudformation", operation.region)
     stack = _describe_stack(cloudformation, step.outputs.get("stack_id", name))
     if stack is None:
@@ -247,6 +257,7 @@ def scale_stack(step):
 def delete_stack(step):
     operation = step.operation
     name = operation.stack_name
+    _say_first(step, f"Deleting CloudFormation stack {name}")
     cloudformation = client("cloudformation", operation.region)
     stack = _describe_stack(cloudformation, step.outputs.get("stack_id", name))
     if stack is None and not step.outputs.get("delete_requested"):
@@ -312,6 +323,7 @@ def watch_instances_register(step):
     operation = step.operation
     name, region = operation.cluster_name, operation.region
     desired = operation.request.instances.count
+    _say_first(step, f"Waiting for instances to register with cluster {name}")
     stack = operation.step(Step.Kind.STACK)
     group_name = stack.outputs.get("resources", {}).get(stack_template.LogicalId.AUTO_SCALING_GROUP)
     members = _group_members(region, group_name)

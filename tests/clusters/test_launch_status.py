@@ -6,10 +6,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clusters import provisioning
-from clusters.configuration import DeleteRequest
+from clusters.aws import client
+from clusters.configuration import DeleteRequest, ScaleRequest
 from clusters.models import Operation, Step
 from clusters.tasks import run_step
 from tests.lab import CLUSTER_RESOURCE_LABELS
+
+from .conftest import REGION
 
 
 def status_url(operation):
@@ -204,6 +207,51 @@ def test_instances_that_never_register_end_the_launch_with_a_warning_naming_each
         f'<a href="/clusters/demo-cluster/ec2-instances/{waiting_for.instance_id}/">'
         f"{waiting_for.instance_id}</a> (running)" in page
     )
+
+
+@pytest.fixture
+def silent_steps():
+    """Each (step, AWS call) where a running step of `operation` had said nothing yet when the
+    console called AWS: Launch status would show that row blank."""
+    silent = []
+
+    def watch(operation):
+        def look(model, **kwargs):
+            quiet = Step.objects.filter(
+                operation__in=watched, state=Step.State.IN_PROGRESS, message=""
+            )
+            silent.extend((step.kind, model.name) for step in quiet)
+
+        if not watched:
+            for service in ("ecs", "iam", "cloudformation", "autoscaling", "ec2"):
+                client(service, REGION).meta.events.register("before-call.*.*", look)
+        watched.append(operation.pk)
+        return silent
+
+    watched = []
+    return watch
+
+
+def test_a_running_step_says_what_it_is_doing_before_it_first_asks_aws(
+    launch, finish, silent_steps, user
+):
+    launched = launch()
+    silent = silent_steps(launched)
+    finish(launched)
+    for action, request in (
+        (Operation.Action.SCALE, ScaleRequest(instance_count=2)),
+        (Operation.Action.DELETE, DeleteRequest()),
+    ):
+        operation = Operation.objects.submit(
+            action=action, cluster_name="demo-cluster", region=launched.region, user=user,
+            request=request,
+        ).operation
+        silent_steps(operation)
+        finish(operation)
+        assert operation.has_succeeded, action
+
+    assert launched.has_succeeded
+    assert silent == []
 
 
 def test_an_instance_not_registered_yet_is_linked_while_the_launch_waits_for_it(
