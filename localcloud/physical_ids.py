@@ -5,7 +5,7 @@
   of stack `MyStack` becomes `MyStack-MyBucket-abcdefghijk1`). An Auto Scaling group's suffix
   reads as a random 64-bit number in base 36, upper case: 12 or 13 characters, the 13 starting
   with 1, 2 or 3 (`EC2ContainerService-demo-EcsInstanceAsg-1C0YFKEAYY25V`); a smaller number
-  is written with leading zeros, so the suffix is never shorter than 12. moto draws 12
+  is padded with leading zeros (inferred: the names AWS shows are 12 or 13 long). moto draws 12
   characters, and names a launch template `LaunchTemplate_<12 hex>` whatever the stack.
 - Resources whose id is made of others' ids have the id CloudFormation's resource schema
   builds from its primary identifier, joined by `|`: an AWS::EC2::VPCGatewayAttachment is
