@@ -193,7 +193,7 @@ def is_on(scenario, account, region, cluster):
 
 def install():
     """Hook the scenarios into moto where they act (the other hooks are calls from agent.py,
-    ecs.py, host.py and autoscaling.py, which hold the seams)."""
+    ec2.py, ecs.py, host.py and autoscaling.py, which hold the seams)."""
     from moto.cloudformation import parsing
 
     from ._patching import wrap
