@@ -211,33 +211,23 @@ def test_instances_that_never_register_end_the_launch_with_a_warning_naming_each
 
 @pytest.fixture
 def silent_steps():
-    """Each (step, AWS call) where a running step of `operation` had said nothing yet when the
-    console called AWS: Launch status would show that row blank."""
+    """Each (step, AWS call) where a running step had said nothing yet when the console called
+    AWS: Launch status would show that row blank."""
     silent = []
 
-    def watch(operation):
-        def look(model, **kwargs):
-            quiet = Step.objects.filter(
-                operation__in=watched, state=Step.State.IN_PROGRESS, message=""
-            )
-            silent.extend((step.kind, model.name) for step in quiet)
+    def look(model, **kwargs):
+        quiet = Step.objects.filter(state=Step.State.IN_PROGRESS, message="")
+        silent.extend((step.kind, model.name) for step in quiet)
 
-        if not watched:
-            for service in ("ecs", "iam", "cloudformation", "autoscaling", "ec2"):
-                client(service, REGION).meta.events.register("before-call.*.*", look)
-        watched.append(operation.pk)
-        return silent
-
-    watched = []
-    return watch
+    for service in ("ecs", "iam", "cloudformation", "autoscaling", "ec2"):
+        client(service, REGION).meta.events.register("before-call.*.*", look)
+    return silent
 
 
 def test_a_running_step_says_what_it_is_doing_before_it_first_asks_aws(
     launch, finish, silent_steps, user
 ):
-    launched = launch()
-    silent = silent_steps(launched)
-    finish(launched)
+    launched = finish(launch())
     for action, request in (
         (Operation.Action.SCALE, ScaleRequest(instance_count=2)),
         (Operation.Action.DELETE, DeleteRequest()),
@@ -246,12 +236,11 @@ def test_a_running_step_says_what_it_is_doing_before_it_first_asks_aws(
             action=action, cluster_name="demo-cluster", region=launched.region, user=user,
             request=request,
         ).operation
-        silent_steps(operation)
         finish(operation)
         assert operation.has_succeeded, action
 
     assert launched.has_succeeded
-    assert silent == []
+    assert silent_steps == []
 
 
 def test_an_instance_not_registered_yet_is_linked_while_the_launch_waits_for_it(
