@@ -121,6 +121,17 @@ def access_key(environ):
     return (query.get("AWSAccessKeyId") or [None])[0]
 
 
+def signing_service(environ):
+    """The service a request is signed for (its credential scope's: `sts`, `ecs`, …), or None
+    for a request signed with no scope."""
+    found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if found:
+        return found[2]
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    scope = (query.get("X-Amz-Credential") or [""])[0].split("/")
+    return scope[3] if len(scope) > 3 else None
+
+
 def issuing_account(key):
     """The account whose IAM issued `key` (a user's key or an assumed role's), or None.
 

@@ -21,7 +21,14 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import pace, scenarios
-from .accounts import DEFAULT_SOURCE_KEYS, SOURCE_KEYS_VARIABLE, Gate, Refusal, refuse
+from .accounts import (
+    DEFAULT_SOURCE_KEYS,
+    SOURCE_KEYS_VARIABLE,
+    Gate,
+    Refusal,
+    refuse,
+    signing_service,
+)
 from .pace import DEFAULT_PACE, PACES
 
 DEFAULT_REGIONS = ("us-east-1",)
@@ -29,6 +36,12 @@ READY_LINE = "Local cloud ready on"
 CATALOGUE_WRITTEN_LINE = "The instance type catalogue is written and kept"
 # Actions that only read: everything else may change the state to keep.
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Query", "Scan", "Search", "Validate")
+
+# Services whose changes the agent never looks at: STS's sessions (each console process
+# assumes each person's role at its first call), CloudWatch's metrics and Logs' events. Waking
+# it for one of them would have it look over every instance of the account for nothing: for
+# 1,000 hosts, a second in which every other request waits for the lock.
+UNSEEN_BY_THE_AGENT = frozenset({"sts", "monitoring", "logs"})
 
 log = logging.getLogger("localcloud")
 # The agent's own credentials (LocalCloud._session): its registrations are not news to it.
@@ -187,11 +200,14 @@ class LocalCloud:
         """
         # Judged before the request runs: reading the action may need the body.
         changed, reset = not _is_read(environ), _is_reset(environ)
+        news_for_the_agent = (
+            changed and not caller.agent and signing_service(environ) not in UNSEEN_BY_THE_AGENT
+        )
         try:
             with self.changing(changed, reset) as failures:
                 yield failures
         finally:
-            if changed and not caller.agent:
+            if news_for_the_agent:
                 self.changes.note(None if reset else caller.account)
 
     @contextlib.contextmanager

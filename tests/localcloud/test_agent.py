@@ -1,5 +1,7 @@
 """The emulated ECS agent registers instances as the real agent does on AWS."""
 
+from moto.core import DEFAULT_ACCOUNT_ID
+
 from localcloud.agent import EcsAgentEmulator, cluster_from_user_data, registered_memory_mib
 from localcloud.server import ChangeCounter, LocalCloud
 
@@ -305,3 +307,24 @@ def test_the_change_counter_names_the_accounts_changed_since_it_was_last_asked()
     changes.note("111111111111")
     changes.note()  # a change that may be anywhere (a scenario switched off, a reset)
     assert changes.take_accounts() is None
+
+
+def test_a_role_assumed_a_metric_or_a_log_event_does_not_wake_the_agent(served, session):
+    # None changes what the agent looks at (instances, clusters, roles, parameters), and each
+    # wakening looks over every instance of the account: every console process assumes each
+    # person's role at its first call, which, with 1,000 hosts, held the lock for a second.
+    def client(service):
+        return session.client(service, endpoint_url=served.endpoint_url)
+
+    client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/ECSConsoleLearner", RoleSessionName="ada"
+    )
+    client("cloudwatch").put_metric_data(
+        Namespace="Lab", MetricData=[{"MetricName": "Visits", "Value": 1}]
+    )
+    client("logs").create_log_group(logGroupName="/lab")
+    assert served.changes.take_accounts() == set()
+
+    client("ecs").create_cluster(clusterName="demo-cluster")
+    client("iam").create_role(RoleName="ecsInstanceRole", AssumeRolePolicyDocument="{}")
+    assert served.changes.take_accounts() == {DEFAULT_ACCOUNT_ID}

@@ -15,7 +15,6 @@ from moto.core.base_backend import BackendDict
 from moto.ecs.models import ecs_backends
 
 from localcloud import journal, persistence
-from localcloud.server import LocalCloud, free_port
 
 from .cloud import REGION
 
@@ -247,19 +246,6 @@ def test_a_change_that_cannot_be_saved_is_refused_loudly_and_keeps_nothing_half_
         change(state, aws.ecs.create_cluster, clusterName="unsaved")
 
     assert segment.stat().st_size == size
-
-
-@pytest.fixture
-def served(tmp_path, monkeypatch):
-    """The local cloud served from this process over HTTP, keeping its state in a dir."""
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    cloud = LocalCloud(port=free_port(), state_dir=tmp_path / "state", sync_interval=3600)
-    cloud.start()
-    yield cloud
-    cloud.stop()
-    for backends in list(BackendDict._instances):
-        backends.clear()
-    BackendDict._instances.clear()
 
 
 def test_a_change_that_cannot_be_saved_answers_500_and_says_so_in_the_log(
