@@ -11,9 +11,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from cryptography.hazmat.primitives import serialization
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ec2 import ec2_backends
 from moto.ec2.models.key_pairs import KeyPairBackend
 
-from .cloud import recommended
+from .cloud import REGION, launch, recommended
 
 
 def volumes_of(aws, instance_id):
@@ -258,3 +260,45 @@ def test_an_unknown_instance_type_is_refused_as_aws_refuses_it(aws):
         aws.ec2.describe_instance_types(InstanceTypes=["t2.gigantic"])
 
     assert refused.value.response["Error"]["Code"] == "InvalidInstanceType"
+
+
+def test_each_instance_answers_its_own_tags_without_a_look_through_every_tag(aws, monkeypatch):
+    # AWS describes 1,000 instances of an Auto Scaling group (each one tagged) in time with the
+    # instances. moto looked each instance's tags up with DescribeTags, matching every tagged
+    # resource of the region: for a class's big cluster, millions of matches per describe.
+    grouped, named, untagged = launch(aws, count=3)
+    aws.ec2.create_tags(
+        Resources=[grouped, named],
+        Tags=[{"Key": "aws:autoscaling:groupName", "Value": "EC2ContainerService-demo-asg"}],
+    )
+    aws.ec2.create_tags(Resources=[named], Tags=[{"Key": "Name", "Value": "ECS Instance"}])
+
+    def look_through_every_tag(*args, **kwargs):
+        raise AssertionError("DescribeInstances looked through every tag of the region")
+
+    monkeypatch.setattr(
+        ec2_backends[DEFAULT_ACCOUNT_ID][REGION], "describe_tags", look_through_every_tag
+    )
+    described = {
+        instance["InstanceId"]: instance.get("Tags")
+        for reservation in aws.ec2.describe_instances(InstanceIds=[grouped, named, untagged])[
+            "Reservations"
+        ]
+        for instance in reservation["Instances"]
+    }
+
+    group_tag = {"Key": "aws:autoscaling:groupName", "Value": "EC2ContainerService-demo-asg"}
+    assert described == {
+        grouped: [group_tag],
+        named: [group_tag, {"Key": "Name", "Value": "ECS Instance"}],
+        untagged: None,
+    }
+    # What moto answers the same question with, through DescribeTags.
+    monkeypatch.undo()
+    assert aws.ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [named]}])["Tags"] == [
+        {"Key": key, "ResourceId": named, "ResourceType": "instance", "Value": value}
+        for key, value in (
+            ("aws:autoscaling:groupName", "EC2ContainerService-demo-asg"),
+            ("Name", "ECS Instance"),
+        )
+    ]
