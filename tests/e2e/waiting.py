@@ -41,15 +41,39 @@ ONE_CLOCK_TICK = 1 / CLOCK_TICKS_PER_SECOND
 def wait_until_idle(pid, timeout=600):
     """Until the local cloud spends no CPU for a second: the agent's last pass is over. Returns
     the seconds that took; a cloud that never rests fails after timeout."""
+    return _wait_for_a_second_of_rest(
+        lambda: cpu_seconds(pid), ONE_CLOCK_TICK, timeout, "the local cloud to rest for a second"
+    )
+
+
+def wait_until_the_machine_rests(timeout=120):
+    """Until all the machine's processes together spend under a tenth of a core for a second:
+    where a benchmark's measure starts, not while a server it started is still starting its
+    workers. Returns the seconds that took."""
+    return _wait_for_a_second_of_rest(
+        machine_busy_seconds, 0.1, timeout, "the machine to rest for a second"
+    )
+
+
+def _wait_for_a_second_of_rest(busy_seconds, at_most, timeout, what):
     started = time.perf_counter()
 
-    def idle_for_a_second():
-        before = cpu_seconds(pid)
+    def rested_for_a_second():
+        before = busy_seconds()
         time.sleep(1)  # measuring a span of rest
-        return cpu_seconds(pid) - before <= ONE_CLOCK_TICK
+        return busy_seconds() - before <= at_most
 
-    wait_until(idle_for_a_second, timeout, "the local cloud to rest for a second", interval=0)
+    wait_until(rested_for_a_second, timeout, what, interval=0)
     return time.perf_counter() - started
+
+
+def machine_busy_seconds():
+    """The CPU seconds the machine's cores have spent working since boot (not waiting, and not
+    what the hypervisor took for other machines)."""
+    user, nice, system, idle, iowait, irq, softirq = (
+        int(field) for field in open("/proc/stat").readline().split()[1:8]
+    )
+    return (user + nice + system + irq + softirq) / CLOCK_TICKS_PER_SECOND
 
 
 def cpu_seconds(pid):
