@@ -6,6 +6,7 @@ browser shows or hides them; nothing the person may be typing in is ever redrawn
 judge only the fields in use for the choices made, and ignore the rest as the page hides them.
 """
 
+import functools
 import ipaddress
 import re
 import unicodedata
@@ -274,9 +275,12 @@ class VpcNetwork:
 
 class WizardOptions:
     """What Configure cluster offers, read from the region's AWS account in one place: every
-    VPC's subnets and security groups at once, so choosing a VPC needs no further request."""
+    VPC's subnets and security groups at once, so choosing a VPC needs no further request.
 
-    def __init__(self, region, template=Template.EC2_LINUX):
+    `as_shown`: the account's lists as the page last showed them (`inventory.as_shown`), for
+    what the page sends back: a field's check, Create."""
+
+    def __init__(self, region, template=Template.EC2_LINUX, as_shown=False):
         self.region = region
         self.errors = []
         self.instance_types, self.amis, self.key_pairs, self.vpcs, self.roles = {}, [], [], [], []
@@ -285,11 +289,12 @@ class WizardOptions:
             return
         self.instance_types = self._read(inventory.instance_type_catalogue, region) or {}
         self.amis = self._read(AMI_LOOKUPS[template], region) or []
-        self.key_pairs = self._read(inventory.key_pairs, region) or []
-        self.vpcs = self._read(inventory.vpcs, region) or []
-        self.subnets = self._read(inventory.subnets, region) or []
-        self.security_groups = self._read(inventory.security_groups, region) or []
-        self.roles = self._read(inventory.instance_roles, region) or []
+        of_the_account = functools.partial(inventory.as_shown, region, again=not as_shown)
+        self.key_pairs = self._read(of_the_account, inventory.key_pairs) or []
+        self.vpcs = self._read(of_the_account, inventory.vpcs) or []
+        self.subnets = self._read(of_the_account, inventory.subnets) or []
+        self.security_groups = self._read(of_the_account, inventory.security_groups) or []
+        self.roles = self._read(of_the_account, inventory.instance_roles) or []
 
     def _read(self, lookup, *args):
         try:

@@ -71,6 +71,10 @@ COMMON_INSTANCE_TYPES = (
 # region's whole DescribeInstanceTypes listing.
 INSTANCE_TYPE_CATALOGUE_SECONDS = 24 * 3600
 INSTANCE_TYPE_CATALOGUE_KEY = "instance-type-catalogue:{region}"
+# The ECS-optimized AMIs are public SSM parameters, the same in every account of a region, and
+# AWS publishes a new AMI every few weeks: an hour's cache spares each person's Configure page
+# its SSM calls.
+ECS_AMIS_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -225,6 +229,23 @@ def _cluster_key(region, what, cluster_name):
     return f"aws:{account_id()}:{region}:{what}:{cluster_name}"
 
 
+def as_shown(region, lookup, *, again):
+    """lookup(region) for Configure cluster, kept for the person's account: read `again` when
+    the page is drawn, and otherwise as the page last showed it. A field's check and Create are
+    judged against the lists the page offered, as the console's own page judges them in the
+    browser, rather than reading every list again each time a person leaves a field."""
+    return shared_read(
+        f"aws:{account_id()}:{region}:as-shown:{lookup.__name__}",
+        0 if again else SHARED_READ_KEPT_SECONDS,
+        lambda: lookup(region),
+    )
+
+
+def forget_key_pairs(region):
+    """Drop the key pairs Configure cluster showed: the person just made one there."""
+    _cached("delete", f"aws:{account_id()}:{region}:as-shown:{key_pairs.__name__}")
+
+
 def forget_cluster(region, cluster_name):
     """Drop what was read of a cluster, after the console changed it: the next look reads AWS."""
     try:
@@ -325,9 +346,13 @@ def _ami(family, label, metadata):
     )
 
 
-@translate_errors
 def ecs_optimized_amis(region):
     """The ECS-optimized Linux AMIs of the region, in the console's order."""
+    return shared_read(f"ecs-amis:{region}:linux", ECS_AMIS_SECONDS, lambda: _linux_amis(region))
+
+
+@translate_errors
+def _linux_amis(region):
     metadata = _ecs_ami_metadata(region, [parameter for _, parameter in LINUX_AMIS.values()])
     return [
         _ami(AmiFamily(family), label, metadata[parameter])
@@ -336,9 +361,15 @@ def ecs_optimized_amis(region):
     ]
 
 
-@translate_errors
 def windows_ecs_amis(region):
     """The ECS-optimized Windows Server AMIs of the region, in the console's order."""
+    return shared_read(
+        f"ecs-amis:{region}:windows", ECS_AMIS_SECONDS, lambda: _windows_amis(region)
+    )
+
+
+@translate_errors
+def _windows_amis(region):
     labels = {
         f"{WINDOWS_AMI_PARAMETER_ROOT}/{os}-ECS_Optimized": label
         for os, label in WINDOWS_AMIS.items()

@@ -106,7 +106,7 @@ def configure_cluster(request, template):
     if form_class is None:
         raise Http404("No such cluster template")
     data = request.POST if request.method == "POST" else None
-    options = WizardOptions(request.region, template=template)
+    options = WizardOptions(request.region, template=template, as_shown=data is not None)
     preview = None
 
     if data is not None and ("_add_tag" in data or "_remove_tag" in data):

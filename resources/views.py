@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods
 
-from clusters import provisioning
+from clusters import inventory, provisioning
 from clusters.aws import AwsError
 from clusters.views import NotFound, cluster_crumbs, cluster_url, page_or_dialog, with_cluster
 
@@ -36,6 +36,7 @@ def create_key_pair(request):
         except AwsError as error:
             form.add_aws_error(error)
         else:
+            inventory.forget_key_pairs(request.region)  # Configure cluster now offers it too
             if request.htmx:
                 context = {"key_pair": key_pair}
                 return render(request, "resources/key_pair_new.html#form", context)

@@ -119,12 +119,12 @@ def big_cluster(aws, agent, start_hosts):
 
 @pytest.fixture
 def aws_calls(aws):
-    """The name of every call the console makes to ECS, EC2, CloudFormation, Auto Scaling and
-    CloudWatch from now on."""
+    """The name of every call the console makes to ECS, EC2, CloudFormation, Auto Scaling,
+    CloudWatch, SSM and IAM from now on."""
     from clusters.aws import client
 
     calls = []
-    for service in ("ecs", "ec2", "cloudformation", "autoscaling", "cloudwatch"):
+    for service in ("ecs", "ec2", "cloudformation", "autoscaling", "cloudwatch", "ssm", "iam"):
         client(service, REGION).meta.events.register(
             "before-call.*.*", lambda model, **kwargs: calls.append(model.name)
         )
