@@ -18,7 +18,7 @@ from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
 from . import inventory
-from .aws import AwsError
+from .aws import AwsError, side_by_side
 from .configuration import (
     CONSOLE_TAG_PREFIX,
     MADE_BY_CONSOLE,
@@ -267,6 +267,20 @@ AMI_LOOKUPS = {
 
 
 @dataclass(frozen=True)
+class OptionReading:
+    value: object
+    error: str = ""  # AWS's reason, when it could not be read
+
+
+def _option(lookup, argument, empty):
+    """lookup(argument), or `empty` with AWS's reason: the page offers what it could read."""
+    try:
+        return OptionReading(lookup(argument) or empty)
+    except AwsError as error:
+        return OptionReading(empty, str(error))
+
+
+@dataclass(frozen=True)
 class VpcNetwork:
     vpc: inventory.Vpc
     subnets: list
@@ -287,21 +301,23 @@ class WizardOptions:
         self.subnets, self.security_groups = [], []
         if template not in AMI_LOOKUPS:
             return
-        self.instance_types = self._read(inventory.instance_type_catalogue, region) or {}
-        self.amis = self._read(AMI_LOOKUPS[template], region) or []
         of_the_account = functools.partial(inventory.as_shown, region, again=not as_shown)
-        self.key_pairs = self._read(of_the_account, inventory.key_pairs) or []
-        self.vpcs = self._read(of_the_account, inventory.vpcs) or []
-        self.subnets = self._read(of_the_account, inventory.subnets) or []
-        self.security_groups = self._read(of_the_account, inventory.security_groups) or []
-        self.roles = self._read(of_the_account, inventory.instance_roles) or []
-
-    def _read(self, lookup, *args):
-        try:
-            return lookup(*args)
-        except AwsError as error:
-            self.errors.append(str(error))
-            return None
+        # Side by side, as the console's page asks for them from the browser: the page waits
+        # for the slowest read, not for the sum of them.
+        readings = side_by_side(
+            functools.partial(_option, inventory.instance_type_catalogue, region, {}),
+            functools.partial(_option, AMI_LOOKUPS[template], region, []),
+            functools.partial(_option, of_the_account, inventory.key_pairs, []),
+            functools.partial(_option, of_the_account, inventory.vpcs, []),
+            functools.partial(_option, of_the_account, inventory.subnets, []),
+            functools.partial(_option, of_the_account, inventory.security_groups, []),
+            functools.partial(_option, of_the_account, inventory.instance_roles, []),
+        )
+        self.errors = [reading.error for reading in readings if reading.error]
+        (
+            self.instance_types, self.amis, self.key_pairs, self.vpcs, self.subnets,
+            self.security_groups, self.roles,
+        ) = (reading.value for reading in readings)
 
     @property
     def default_vpc(self):

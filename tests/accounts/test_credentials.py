@@ -3,13 +3,14 @@ in the process's memory per person, taken again shortly before they expire, neve
 database; and AWS itself says whose they are."""
 
 import datetime
+import threading
 
 import pytest
 from django.db import connection
 from freezegun import freeze_time
 
 from clusters import aws as console_aws
-from clusters.aws import acting_for, client
+from clusters.aws import acting_for, client, side_by_side
 from tests.conftest import REGION
 
 START = datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.timezone.utc)
@@ -157,3 +158,17 @@ def test_credentials_aws_no_longer_takes_are_taken_again_and_the_call_may_be_tri
     assert isinstance(error, console_aws.AwsUnavailable)
     assert str(error) == message
     assert console_aws.assumed_credentials(alice.person).access_key_id != first.access_key_id
+
+
+def test_reads_made_side_by_side_each_act_for_the_person_who_asked(aws, learner_in):
+    alice = learner_in("alice", "111111111111")
+    both_started = threading.Barrier(2, timeout=10)
+
+    def whose_account():
+        both_started.wait()  # both reads are under way at once, or this times out
+        return client("sts", REGION).get_caller_identity()["Account"]
+
+    with acting_for(alice.person):
+        accounts = side_by_side(whose_account, whose_account)
+
+    assert accounts == ["111111111111", "111111111111"]
