@@ -454,3 +454,42 @@ def test_importing_an_export_another_stack_has_creates_the_stack(aws):
     )["StackId"]
 
     assert status(aws, stack_id) == "CREATE_COMPLETE"
+
+
+VPC_TEMPLATE = {
+    "Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}},
+    "Outputs": {"VpcId": {"Value": {"Ref": "Vpc"}}},
+}
+VPC_TEMPLATE_YAML = """
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.0.0.0/16
+Outputs:
+  VpcId:
+    Value: !Ref Vpc
+"""
+
+
+def test_a_json_template_is_read_as_json_and_a_yaml_one_still_as_yaml(aws, monkeypatch):
+    # CloudFormation reads a JSON template as JSON. moto read every template with PyYAML first
+    # (JSON is YAML), a tenth of the local cloud's work while a class created its clusters.
+    import moto.cloudformation.models as cloudformation_models
+
+    read_as_yaml = []
+    yaml_load = cloudformation_models.yaml.load
+    monkeypatch.setattr(
+        cloudformation_models.yaml,
+        "load",
+        lambda *args, **kwargs: read_as_yaml.append(args[0]) or yaml_load(*args, **kwargs),
+    )
+
+    aws.cloudformation.create_stack(StackName="json", TemplateBody=json.dumps(VPC_TEMPLATE))
+    aws.cloudformation.create_stack(StackName="yaml", TemplateBody=VPC_TEMPLATE_YAML)
+
+    assert read_as_yaml == [VPC_TEMPLATE_YAML]
+    for name in ("json", "yaml"):
+        [stack] = aws.cloudformation.describe_stacks(StackName=name)["Stacks"]
+        assert stack["StackStatus"] == "CREATE_COMPLETE"
+        assert stack["Outputs"][0]["OutputValue"].startswith("vpc-")
