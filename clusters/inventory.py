@@ -235,15 +235,19 @@ def as_shown(region, lookup, *, again):
     judged against the lists the page offered, as the console's own page judges them in the
     browser, rather than reading every list again each time a person leaves a field."""
     return shared_read(
-        f"aws:{account_id()}:{region}:as-shown:{lookup.__name__}",
+        _as_shown_key(region, lookup),
         0 if again else SHARED_READ_KEPT_SECONDS,
         lambda: lookup(region),
     )
 
 
+def _as_shown_key(region, lookup):
+    return f"aws:{account_id()}:{region}:as-shown:{lookup.__name__}"
+
+
 def forget_key_pairs(region):
     """Drop the key pairs Configure cluster showed: the person just made one there."""
-    _cached("delete", f"aws:{account_id()}:{region}:as-shown:{key_pairs.__name__}")
+    _cached("delete", _as_shown_key(region, key_pairs))
 
 
 def forget_cluster(region, cluster_name):
