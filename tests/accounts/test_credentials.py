@@ -172,3 +172,26 @@ def test_reads_made_side_by_side_each_act_for_the_person_who_asked(aws, learner_
         accounts = side_by_side(whose_account, whose_account)
 
     assert accounts == ["111111111111", "111111111111"]
+
+
+def test_clients_made_for_many_people_at_once_each_sign_as_their_own_person(aws, learner_in):
+    # Every client comes from the process's one session; each must still carry its own keys.
+    people = [learner_in(f"learner{n}", f"{n:012d}").person for n in range(1, 13)]
+    all_started = threading.Barrier(len(people), timeout=10)
+    seen = {}
+
+    def who_am_i(person):
+        with acting_for(person):
+            all_started.wait()
+            seen[person.username] = client("sts", REGION).get_caller_identity()["Arn"]
+
+    threads = [threading.Thread(target=who_am_i, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert seen == {
+        f"learner{n}": f"arn:aws:sts::{n:012d}:assumed-role/ECSConsoleLearner/learner{n}"
+        for n in range(1, 13)
+    }
