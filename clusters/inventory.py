@@ -175,16 +175,19 @@ def _is_fresh(reading, fresh_for):
     return time.time() - reading.read_at < seconds
 
 
-def shared_read(key, fresh_for, read):
+def shared_read(key, fresh_for, read, *, kept_in_process=False):
     """read()'s value, read once for everyone who asks for `key` while it is fresh.
 
     `fresh_for` is seconds, or a function of the value that gives them. When the reading has
     gone stale, one request reads again while the others answer with the last reading, so
-    however many ask, the source is read at most once per freshness.
+    however many ask, the source is read at most once per freshness. A reading `kept_in_process`
+    is also kept in this process's memory, as it was read, for what is large and changes seldom.
     """
-    reading = _cached("get", key)
+    reading = _kept_in_process.get(key) if kept_in_process else None
+    if reading is None or not _is_fresh(reading, fresh_for):
+        reading = _cached("get", key)
     if reading is not None and _is_fresh(reading, fresh_for):
-        return reading.value
+        return _kept(key, reading, kept_in_process).value
     lock = f"{key}:reading"
     holding = _cached("add", lock, True, SHARED_READ_WAIT_SECONDS, failed=True)
     if not holding:
@@ -194,12 +197,29 @@ def shared_read(key, fresh_for, read):
         if reading is not None:
             return reading.value
     try:
-        value = read()
-        _cached("set", key, Reading(value, time.time()), SHARED_READ_KEPT_SECONDS)
+        reading = Reading(read(), time.time())
+        _cached("set", key, reading, SHARED_READ_KEPT_SECONDS)
     finally:
         if holding:
             _cached("delete", lock)
-    return value
+    return _kept(key, reading, kept_in_process).value
+
+
+# Readings kept in the process's memory besides the cache: the instance type catalogue, whose
+# 1,400 types cost a Configure page or a field's check more to unpickle from Redis than all the
+# rest of its work. Keyed by region, so it holds a few readings at most.
+_kept_in_process = {}
+
+
+def _kept(key, reading, kept_in_process):
+    if kept_in_process:
+        _kept_in_process[key] = reading
+    return reading
+
+
+def forget_what_the_process_kept():
+    """Drop what shared_read kept in this process's memory (a test's new cache starts empty)."""
+    _kept_in_process.clear()
 
 
 def last_reading(key):
@@ -293,6 +313,7 @@ def instance_type_catalogue(region):
         INSTANCE_TYPE_CATALOGUE_KEY.format(region=region),
         INSTANCE_TYPE_CATALOGUE_SECONDS,
         lambda: _read_instance_type_catalogue(region),
+        kept_in_process=True,
     )
 
 

@@ -12,7 +12,7 @@ import localcloud
 from localcloud import persistence
 from clusters.aws import Person, acting_for, forget_clients
 from clusters.forms import WizardOptions
-from clusters.inventory import INSTANCE_TYPE_CATALOGUE_KEY
+from clusters.inventory import INSTANCE_TYPE_CATALOGUE_KEY, forget_what_the_process_kept
 from clusters.middleware import ecs_regions
 
 REGION = "us-east-1"
@@ -57,6 +57,7 @@ def cache_of_its_own(settings):
     }
     settings.SHARED_READ_SECONDS = 0
     cache.clear()
+    forget_what_the_process_kept()
     cache.set_many(_catalogues_read, None)
     yield
     if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):

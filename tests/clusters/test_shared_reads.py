@@ -127,3 +127,21 @@ def test_every_page_of_the_cluster_answers_when_redis_was_never_there(
 
     assert answers == [200, 200, 200]
     assert inventory.cluster(REGION, "demo-cluster").registered_instances == 1
+
+
+def test_the_instance_types_read_once_are_offered_again_without_redis_or_aws(
+    signed_in, redis_cache, aws_calls
+):
+    # 1,400 types are costlier to unpickle from Redis than the rest of the page: each process
+    # keeps the catalogue it read for its day.
+    first = signed_in.get("/create-cluster/ec2-linux/")
+    redis_cache.process.kill()
+    redis_cache.process.wait()
+    aws_calls.clear()
+
+    again = signed_in.get("/create-cluster/ec2-linux/")
+
+    assert first.status_code == again.status_code == 200
+    assert "<option data-burstable>t2.micro</option>" in again.content.decode()
+    assert "DescribeInstanceTypes" not in aws_calls
+    assert "DescribeInstanceTypeOfferings" not in aws_calls
