@@ -229,7 +229,9 @@
   // and each of its links takes them into the field it names (a link alone would only scroll).
   const summary = document.getElementById("error-summary");
   if (summary) {
-    if (document.activeElement !== summary) summary.focus();
+    // This script may run after the person has moved on (the page's autofocus put them on the
+    // summary while the script was still on its way): where they went is theirs to keep.
+    if (!document.activeElement || document.activeElement === document.body) summary.focus();
     summary.addEventListener("click", (event) => {
       const link = event.target.closest('a[href^="#"]');
       const target = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));

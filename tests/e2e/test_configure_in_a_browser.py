@@ -3,6 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.waiting import wait_until
+
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 
@@ -169,3 +171,21 @@ class TestWithoutJavaScript:
         page.locator("#id_tags-0-key").press("Enter")
         expect(page.locator("#error-summary")).to_contain_text("Cluster name: Use only letters")
         expect(page.locator("#id_tags-0-key")).to_have_value("team")
+
+
+def test_where_a_person_tabbed_before_the_pages_script_arrived_is_where_they_stay(configure):
+    page = configure
+    page.locator("#id_cluster_name").fill("demo cluster")
+    scripts_on_their_way = []  # a slow network: the page's script arrives after the keystroke
+    page.route("**/js/configure*.js", lambda route: scripts_on_their_way.append(route))
+
+    page.locator("#id_cluster_name").press("Enter")  # Create, refused for the name
+    expect(page.locator("#error-summary")).to_be_focused()  # the page's autofocus
+    page.keyboard.press("Tab")  # onto the summary's link to the cluster name
+    wait_until(lambda: scripts_on_their_way, 10, "the page asking for its script")
+    for script in scripts_on_their_way:
+        script.continue_()
+    page.wait_for_load_state("load")  # the script has run
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#id_cluster_name")).to_be_focused()
