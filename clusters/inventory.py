@@ -185,24 +185,10 @@ def shared_read(key, fresh_for, read, *, kept_in_process=False):
     """
     reading = _kept_in_process.get(key) if kept_in_process else None
     if reading is None or not _is_fresh(reading, fresh_for):
-        reading = _cached("get", key)
-    if reading is not None and _is_fresh(reading, fresh_for):
-        return _kept(key, reading, kept_in_process).value
-    lock = f"{key}:reading"
-    holding = _cached("add", lock, True, SHARED_READ_WAIT_SECONDS, failed=True)
-    if not holding:
-        if reading is not None:
-            return reading.value  # another request is reading it again
-        reading = _wait_for_reading(key)
-        if reading is not None:
-            return reading.value
-    try:
-        reading = Reading(read(), time.time())
-        _cached("set", key, reading, SHARED_READ_KEPT_SECONDS)
-    finally:
-        if holding:
-            _cached("delete", lock)
-    return _kept(key, reading, kept_in_process).value
+        reading = _shared_reading(key, fresh_for, read)
+        if kept_in_process:
+            _kept_in_process[key] = reading
+    return reading.value
 
 
 # Readings kept in the process's memory besides the cache: the instance type catalogue, whose
@@ -211,15 +197,31 @@ def shared_read(key, fresh_for, read, *, kept_in_process=False):
 _kept_in_process = {}
 
 
-def _kept(key, reading, kept_in_process):
-    if kept_in_process:
-        _kept_in_process[key] = reading
-    return reading
-
-
 def forget_what_the_process_kept():
     """Drop what shared_read kept in this process's memory (a test's new cache starts empty)."""
     _kept_in_process.clear()
+
+
+def _shared_reading(key, fresh_for, read):
+    """The Reading shared_read gives the value of: the cache's while fresh, else a new one."""
+    reading = _cached("get", key)
+    if reading is not None and _is_fresh(reading, fresh_for):
+        return reading
+    lock = f"{key}:reading"
+    holding = _cached("add", lock, True, SHARED_READ_WAIT_SECONDS, failed=True)
+    if not holding:
+        if reading is not None:
+            return reading  # another request is reading it again
+        reading = _wait_for_reading(key)
+        if reading is not None:
+            return reading
+    try:
+        reading = Reading(read(), time.time())
+        _cached("set", key, reading, SHARED_READ_KEPT_SECONDS)
+    finally:
+        if holding:
+            _cached("delete", lock)
+    return reading
 
 
 def last_reading(key):
