@@ -28,7 +28,7 @@ from moto.core.serialize import (
 )
 from moto.core.utils import MISSING, get_value
 
-from ._patching import replace
+from ._patching import replace, wrap
 
 # Bounds on what is kept: a map's keys are part of its members' paths, and EC2's VPC peering
 # adds a new transformer at each CreateVpcPeeringConnection.
@@ -53,10 +53,21 @@ _transformers_by_path = {}
 
 
 def install():
+    wrap(moto_responses.BaseResponse, "__init__", _response_init)
     replace(ResponseSerializer, "get_value", _get_value)
     replace(ResponseSerializer, "_serialize_type_structure", _serialize_type_structure)
     replace(BaseXMLSerializer, "_serialize_body", _xml_body)
     replace(EC2Serializer, "_serialize_body", _ec2_xml_body)
+
+
+def _response_init(original, response, *args, **kwargs):
+    """Each answer gets its own copy of its service's response transformers, as each AWS request
+    is answered on its own. moto's services add to them while serving (DescribeKeyPairs'
+    IncludePublicKey, ECS's tags, VPC peering's status) in the class's one dict: two answers
+    being written at once then changed it under each other's serializer (RuntimeError:
+    dictionary changed size during iteration) and could lend one request's choice to the other."""
+    original(response, *args, **kwargs)
+    response.RESPONSE_KEY_PATH_TO_TRANSFORMER = dict(response.RESPONSE_KEY_PATH_TO_TRANSFORMER)
 
 
 def _get_value(serializer, value, key, shape):

@@ -6,10 +6,12 @@ import contextlib
 import inspect
 import re
 
+import boto3
 import pytest
 import xmltodict
 from botocore.exceptions import ClientError
 from moto.core import responses as moto_responses
+from moto.ec2.responses import EC2Response
 from moto.core.serialize import (
     AttributePicker,
     BaseXMLSerializer,
@@ -231,3 +233,19 @@ def test_moto_still_serializes_through_the_methods_the_local_cloud_replaces():
     for owner in (EC2Serializer, BaseXMLSerializer):
         body = inspect.getsource(owner._localcloud_original__serialize_body)
         assert "xmltodict.unparse" in body and "short_empty_elements=True" in body
+
+
+def test_each_answer_keeps_its_own_choice_of_what_to_include(aws):
+    # AWS answers each request on its own. moto's services record a request's choice (here
+    # IncludePublicKey) in their response class's one dict, which every answer being written at
+    # once then shares: another answer's serializer failed with "dictionary changed size".
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ec2.create_key_pair(KeyName="lab")
+    shared = dict(EC2Response.RESPONSE_KEY_PATH_TO_TRANSFORMER)
+
+    with_key = ec2.describe_key_pairs(IncludePublicKey=True)["KeyPairs"][0]
+    without_key = ec2.describe_key_pairs()["KeyPairs"][0]
+
+    assert "PublicKey" in with_key
+    assert "PublicKey" not in without_key
+    assert EC2Response.RESPONSE_KEY_PATH_TO_TRANSFORMER == shared
